@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the server's configuration. Every flag has a HIGATE_* twin in
+// the environment; a flag given on the command line wins.
+type config struct {
+	Addr       string
+	Data       string
+	AdminToken string
+	Sandbox    bool
+	Demo       bool
+	LogLevel   slog.Level
+	JobExpiry  time.Duration
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("HIGATE_ADDR", "127.0.0.1:8080"), "listen address (HIGATE_ADDR)")
+	fs.StringVar(&c.Data, "data", env("HIGATE_DATA", "./data"), "data directory (HIGATE_DATA)")
+	fs.StringVar(&c.AdminToken, "admin-token", env("HIGATE_ADMIN_TOKEN", ""), "admin API bearer token; admin routes are off without one (HIGATE_ADMIN_TOKEN)")
+	sandbox, err := strconv.ParseBool(env("HIGATE_SANDBOX", "true"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_SANDBOX: %w", err)
+	}
+	fs.BoolVar(&c.Sandbox, "sandbox", sandbox, "run the simulated network and sandbox instance 0 (HIGATE_SANDBOX)")
+	demo, err := strconv.ParseBool(env("HIGATE_DEMO", "false"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_DEMO: %w", err)
+	}
+	fs.BoolVar(&c.Demo, "demo", demo, "seed a demo account and print credentials and curl lines (HIGATE_DEMO)")
+	level := fs.String("log-level", env("HIGATE_LOG_LEVEL", "info"), "debug, info, warn or error (HIGATE_LOG_LEVEL)")
+	expiry, err := time.ParseDuration(env("HIGATE_JOB_EXPIRY", "24h"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_JOB_EXPIRY: %w", err)
+	}
+	fs.DurationVar(&c.JobExpiry, "job-expiry", expiry, "how long a job may wait before it fails as expired (HIGATE_JOB_EXPIRY)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("--log-level: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first thing wrong with the configuration.
+func (c config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if strings.TrimSpace(c.Data) == "" {
+		return errors.New("--data must name a directory")
+	}
+	if c.Demo && !c.Sandbox {
+		return errors.New("--demo needs the sandbox (--sandbox=true)")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return errors.New("--admin-token must be at least 16 characters")
+	}
+	if c.JobExpiry < time.Minute {
+		return errors.New("--job-expiry must be at least 1m")
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"higate/gateway"
+	"higate/gateway/sim"
+	"higate/gateway/wameow"
+	"higate/quota"
+	"higate/registry"
+	"higate/web"
+)
+
+// sandboxNumber is the simulated gateway number of instance 0.
+const sandboxNumber = "+15550000001"
+
+// serve runs the gateway until ctx ends, then shuts down in order: HTTP,
+// then the dispatchers and transports, then the simulated network and the store.
+func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	var network *sim.Network
+	if cfg.Sandbox {
+		network, err = sim.Open(filepath.Join(cfg.Data, "sim"), sim.Options{Logger: log})
+		if err != nil {
+			return fmt.Errorf("open simulated network: %w", err)
+		}
+		defer network.Close()
+		if err := seedSandbox(store); err != nil {
+			return err
+		}
+	}
+	if cfg.Demo && cfg.AdminToken == "" {
+		cfg.AdminToken = randomToken()
+	}
+	if cfg.AdminToken == "" {
+		log.Warn("no admin token: the admin API is off (set --admin-token or HIGATE_ADMIN_TOKEN)")
+	}
+
+	gw := gateway.NewService(gateway.Options{
+		Store:  store,
+		Logger: log,
+		Dial:   dialer(ctx, cfg, network, log),
+		Hooks: gateway.Hooks{Alert: func(e registry.Event) {
+			log.Warn("operator alert", "kind", e.Kind, "instance", e.Instance, "detail", e.Detail)
+		}},
+	})
+	if err := gw.Start(ctx); err != nil {
+		return err
+	}
+	defer gw.Stop()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, AdminToken: cfg.AdminToken, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "higate %s listening on %s\n", version, base)
+	if cfg.Demo {
+		if err := printDemo(stdout, store, base, cfg.AdminToken); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+// dialer makes transports: the simulated network's, or whatsmeow's.
+func dialer(ctx context.Context, cfg config, network *sim.Network, log *slog.Logger) gateway.Dialer {
+	return func(n registry.Number) (gateway.Transport, error) {
+		switch n.Transport {
+		case "sim":
+			if network == nil {
+				return nil, errors.New("the simulated network is off (--sandbox=false)")
+			}
+			return network.Attach(n.Number), nil
+		case "whatsmeow":
+			return wameow.Open(ctx, wameow.Options{Dir: cfg.Data, Number: n.Number, Logger: log})
+		}
+		return nil, fmt.Errorf("unknown transport %q", n.Transport)
+	}
+}
+
+// seedSandbox makes sure instance 0 exists with its simulated number.
+func seedSandbox(store *registry.Store) error {
+	if err := store.EnsureInstance(registry.SandboxInstance, "sandbox"); err != nil {
+		return err
+	}
+	if _, err := store.Number(sandboxNumber); err == nil {
+		return nil
+	}
+	_, err := store.AddNumber(registry.Number{Number: sandboxNumber, Instance: registry.SandboxInstance,
+		Transport: "sim", Role: registry.RoleActive})
+	return err
+}
+
+const demoEmail = "demo@higate.local"
+
+// printDemo gives the demo Trial account a fresh secret (only its hash is
+// stored, so a restart cannot print the old one) and prints it with the
+// admin token and curl lines to try.
+func printDemo(w io.Writer, store *registry.Store, base, adminToken string) error {
+	accts, err := store.Accounts()
+	if err != nil {
+		return err
+	}
+	var creds registry.Credentials
+	for _, a := range accts {
+		if a.Email == demoEmail {
+			creds, err = store.RotateSecret(a.ClientID)
+			break
+		}
+	}
+	if creds.ClientID == "" && err == nil {
+		creds, err = store.CreateAccount(registry.NewAccount{Email: demoEmail, Plan: quota.Trial, Instance: registry.SandboxInstance})
+	}
+	if err != nil {
+		return fmt.Errorf("demo account: %w", err)
+	}
+	auth := fmt.Sprintf(`-H "X-WM-CLIENT-ID: %s" -H "X-WM-CLIENT-SECRET: %s"`, creds.ClientID, creds.ClientSecret)
+	fmt.Fprintf(w, `
+Demo account (Trial, sandbox instance 0)
+  client ID:     %[2]s
+  client secret: %[3]s
+  admin token:   %[4]s
+
+1. A simulated user greets the sandbox gateway number:
+curl -s -X POST %[1]s/sandbox/api/inbound -d '{"from":"+12025550108","to":"+15550000001","text":"Hi"}'
+
+2. Send them a text, an image, a document and a link:
+curl -s -X POST %[1]s/v3/whatsapp/single/text/message/0 %[5]s -d '{"number":"12025550108","message":"Hello from Higate (y)"}'
+curl -s -X POST %[1]s/v3/whatsapp/single/image/message/0 %[5]s -d '{"number":"12025550108","image":"%[6]s","caption":"a tiny picture"}'
+curl -s -X POST %[1]s/v3/whatsapp/single/document/message/0 %[5]s -d '{"number":"12025550108","document":"%[7]s","filename":"hello.pdf","caption":"a tiny PDF"}'
+curl -s -X POST %[1]s/v3/whatsapp/single/url/message/0 %[5]s -d '{"number":"12025550108","url":"https://example.com/"}'
+
+3. Read what they received, and a job's status (use an id printed above):
+curl -s '%[1]s/sandbox/api/messages?number=%%2B12025550108'
+curl -s %[1]s/v3/whatsapp/jobs/1 %[5]s
+
+4. Admin: instances and numbers:
+curl -s %[1]s/admin/api/instances -H "Authorization: Bearer %[4]s"
+
+`, base, creds.ClientID, creds.ClientSecret, adminToken, auth, demoPNG, demoPDF)
+	return nil
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// A 1x1 PNG and a minimal PDF, base64, for the demo's curl lines.
+const (
+	demoPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+	demoPDF = "JVBERi0xLjQKMSAwIG9iajw8L1R5cGUvQ2F0YWxvZy9QYWdlcyAyIDAgUj4+ZW5kb2JqCjIgMCBvYmo8PC9UeXBlL1BhZ2VzL0tpZHNbXS9Db3VudCAwPj5lbmRvYmoKdHJhaWxlcjw8L1Jvb3QgMSAwIFI+PgolJUVPRgo="
+)

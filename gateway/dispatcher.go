@@ -1,0 +1,158 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"higate/registry"
+	"higate/registry/phone"
+)
+
+// dispatcher drains one instance's queue through its active number: it
+// claims a batch (one transaction), sends each job outside any transaction,
+// then records the outcomes (one transaction). Sends are paced per number.
+type dispatcher struct {
+	svc      *Service
+	instance uint64
+	wake     chan struct{}
+	lastSend map[string]time.Time // per gateway number, for pacing
+}
+
+// idleCheck is how often an idle dispatcher looks at its queue unprompted,
+// so jobs of an instance that stays down still expire.
+const idleCheck = time.Minute
+
+func (d *dispatcher) run(ctx context.Context) {
+	defer d.svc.wg.Done()
+	d.lastSend = map[string]time.Time{}
+	for {
+		next := d.pass(ctx)
+		wait := idleCheck
+		if !next.IsZero() {
+			wait = max(time.Until(next), time.Millisecond)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-d.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// pass sends batches while there is work, and returns when the queue has
+// nothing ready: next is when something will be (zero: wait for a wake-up).
+func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
+	s := d.svc
+	for ctx.Err() == nil {
+		active, err := s.store.ActiveNumber(d.instance)
+		if err != nil || !active.Connected() {
+			if _, err := s.store.Expire(d.instance); err != nil {
+				s.log.Error("expire jobs", "instance", d.instance, "err", err)
+			}
+			return time.Time{}
+		}
+		max := s.opts.Batch
+		if active.Pacing.Gap > 0 {
+			max = 1 // a paced number sends one at a time; don't hold others in "sending"
+		}
+		jobs, next, err := s.store.Claim(d.instance, active.Number, max)
+		if err != nil {
+			s.log.Error("claim jobs", "instance", d.instance, "err", err)
+			return time.Now().Add(time.Second)
+		}
+		if len(jobs) == 0 {
+			return next
+		}
+		outcomes := make([]registry.Outcome, 0, len(jobs))
+		for _, j := range jobs {
+			outcomes = append(outcomes, d.send(ctx, active, j))
+		}
+		if err := s.store.Finish(outcomes); err != nil {
+			s.log.Error("record send outcomes", "instance", d.instance, "err", err)
+			return time.Now().Add(time.Second)
+		}
+	}
+	return time.Time{}
+}
+
+// send makes one attempt at a claimed job.
+func (d *dispatcher) send(ctx context.Context, active registry.Number, j registry.Job) registry.Outcome {
+	s := d.svc
+	via := active
+	if j.From != "" && j.From != active.Number {
+		n, err := s.store.Number(j.From)
+		if err != nil {
+			return registry.Outcome{JobID: j.ID, Code: registry.CodeUnavailable, Error: "the gateway number is gone"}
+		}
+		via = n
+	}
+	t := s.line(via.Number)
+	if t == nil {
+		return d.retry(j, "the gateway number is not running")
+	}
+	msg := Outbound{ID: j.MessageID, To: j.To, Kind: MessageKind(j.Kind), Text: j.Text,
+		Caption: j.Caption, Filename: j.Filename, Mimetype: j.Mimetype}
+	if j.Media != "" {
+		data, err := s.store.Media(j.Media)
+		if err != nil {
+			s.log.Error("read spooled media", "job", j.ID, "err", err)
+			return registry.Outcome{JobID: j.ID, Code: registry.CodeInternal, Error: "the media file is missing", Refund: true}
+		}
+		msg.Media = data
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
+	defer cancel()
+	if j.GroupName != "" {
+		groups, err := t.Groups(sctx)
+		if err != nil {
+			return d.retry(j, "cannot list groups: "+err.Error())
+		}
+		g, err := pickGroup(groups, j.GroupName, j.GroupAdmin)
+		if err != nil {
+			return registry.Outcome{JobID: j.ID, Code: registry.CodeNotFound,
+				Error: "the gateway number " + via.Number + " is not in the group", Refund: true}
+		}
+		msg.GroupID = g.ID
+	}
+	d.pace(ctx, via)
+	err := t.Send(sctx, msg)
+	d.lastSend[via.Number] = time.Now()
+	var se *SendError
+	switch {
+	case err == nil:
+		return registry.Outcome{JobID: j.ID, Sent: true}
+	case errors.Is(err, ErrNotConnected):
+		return d.retry(j, err.Error())
+	case errors.As(err, &se) && se.NotOnWhatsApp:
+		return registry.Outcome{JobID: j.ID, Code: registry.CodeNotOnWhatsApp, Error: "the recipient is not on WhatsApp", Refund: true}
+	case errors.As(err, &se) && se.Permanent:
+		return registry.Outcome{JobID: j.ID, Code: registry.CodeSendRefused, Error: se.Error()}
+	}
+	s.log.Warn("send failed; will retry", "job", j.ID, "to", phone.Mask(j.To), "attempt", j.Attempts, "err", err)
+	return d.retry(j, err.Error())
+}
+
+func (d *dispatcher) retry(j registry.Job, why string) registry.Outcome {
+	return registry.Outcome{JobID: j.ID, Retry: true, Error: why,
+		NotBefore: time.Now().Add(d.svc.opts.Backoff(j.Attempts))}
+}
+
+// pace waits until the number's gap (plus jitter) since its last send has passed.
+func (d *dispatcher) pace(ctx context.Context, n registry.Number) {
+	if n.Pacing.Gap <= 0 {
+		return
+	}
+	gap := n.Pacing.Gap
+	if n.Pacing.Jitter > 0 {
+		gap += rand.N(n.Pacing.Jitter)
+	}
+	if last, ok := d.lastSend[n.Number]; ok {
+		sleep(ctx, time.Until(last.Add(gap)))
+	}
+}

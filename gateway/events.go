@@ -1,0 +1,175 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"higate/registry"
+	"higate/registry/phone"
+)
+
+// handle is every transport's event handler.
+func (s *Service) handle(ev Event) {
+	switch ev.Kind {
+	case EventInbound:
+		s.inbound(ev)
+	case EventReceipt:
+		select {
+		case s.receipts <- ev:
+		case <-s.ctx.Done():
+		}
+	case EventPairing:
+		s.setState(ev, registry.StatePairing)
+	case EventConnected:
+		n, err := s.store.Number(ev.Gateway)
+		if err != nil {
+			return
+		}
+		s.setState(ev, connectedState(n.Role))
+		s.Wake(n.Instance)
+	case EventDisconnected, EventStopped:
+		s.setState(ev, registry.StateDisconnected)
+	case EventTempBanned:
+		s.setState(ev, registry.StateTempBanned)
+	case EventBanned:
+		s.setState(ev, registry.StateBanned)
+	case EventLoggedOut:
+		s.setState(ev, registry.StateLoggedOut)
+	}
+}
+
+func connectedState(r registry.Role) registry.State {
+	switch r {
+	case registry.RoleActive:
+		return registry.StateActive
+	case registry.RoleRetired:
+		return registry.StateRetired
+	}
+	return registry.StateStandby
+}
+
+// setState records a number's new state, and fails over when the active
+// number is lost for good.
+func (s *Service) setState(ev Event, state registry.State) {
+	n, err := s.store.SetState(ev.Gateway, state, ev.Reason, ev.Until)
+	if err != nil {
+		s.log.Error("record number state", "number", phone.Mask(ev.Gateway), "state", state, "err", err)
+		return
+	}
+	s.log.Info("gateway number state", "number", phone.Mask(ev.Gateway), "state", state, "reason", ev.Reason)
+	switch state {
+	case registry.StateBanned, registry.StateLoggedOut, registry.StateTempBanned:
+		s.record(registry.Event{Kind: "number_" + string(state), Instance: n.Instance, Number: n.Number, Detail: ev.Reason}, true)
+	case registry.StateDisconnected:
+		if ev.Kind == EventStopped {
+			s.record(registry.Event{Kind: "number_stopped", Instance: n.Instance, Number: n.Number, Detail: ev.Reason}, true)
+		}
+	}
+	if n.Role == registry.RoleActive && (state == registry.StateBanned || state == registry.StateLoggedOut) {
+		s.failover(n)
+	}
+}
+
+// record stores an operator event, alerting the operator when asked.
+func (s *Service) record(e registry.Event, alert bool) {
+	if err := s.store.AddEvent(e); err != nil {
+		s.log.Error("record event", "kind", e.Kind, "err", err)
+	}
+	if alert && s.opts.Hooks.Alert != nil {
+		s.opts.Hooks.Alert(e)
+	}
+}
+
+// failover makes the first healthy standby of lost's instance active. Queued
+// jobs stay queued: each waits until its recipient greets the new number.
+func (s *Service) failover(lost registry.Number) {
+	in, err := s.store.Instance(lost.Instance)
+	if err != nil {
+		s.log.Error("failover: read instance", "instance", lost.Instance, "err", err)
+		return
+	}
+	for _, num := range in.Numbers {
+		n, err := s.store.Number(num)
+		if err != nil || n.Role != registry.RoleStandby || !n.Connected() {
+			continue
+		}
+		if _, err := s.store.Activate(n.Number, registry.RoleRetired); err != nil {
+			s.log.Error("failover: activate standby", "number", phone.Mask(n.Number), "err", err)
+			continue
+		}
+		s.log.Warn("failover", "instance", in.ID, "from", phone.Mask(lost.Number), "to", phone.Mask(n.Number))
+		s.record(registry.Event{Kind: "failover", Instance: in.ID, Number: n.Number,
+			Detail: "replaces " + lost.Number + " (" + string(lost.State) + ")"}, true)
+		s.Wake(in.ID)
+		return
+	}
+	s.log.Error("instance down: no healthy standby", "instance", in.ID)
+	s.record(registry.Event{Kind: "instance_down", Instance: in.ID, Number: lost.Number,
+		Detail: "no healthy standby number"}, true)
+}
+
+// Rotate makes the standby number `to` its instance's active number now; the
+// old active number is retired.
+func (s *Service) Rotate(instance uint64, to string) (registry.Number, error) {
+	n, err := s.store.Number(to)
+	if err != nil {
+		return n, registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a gateway number", to)
+	}
+	if n.Instance != instance {
+		return n, registry.Errorf(registry.CodeBadRequest, "", "%s belongs to instance %d", to, n.Instance)
+	}
+	n, err = s.store.Activate(to, registry.RoleRetired)
+	if err != nil {
+		return n, err
+	}
+	s.record(registry.Event{Kind: "rotation", Instance: instance, Number: to, Detail: "rotated in by the operator"}, false)
+	s.Wake(instance)
+	return n, nil
+}
+
+// applyReceipts advances jobs on delivery and read receipts, many at once.
+func (s *Service) applyReceipts() {
+	defer s.wg.Done()
+	for {
+		var first Event
+		select {
+		case first = <-s.receipts:
+		case <-s.ctx.Done():
+			return
+		}
+		byKind := map[string][]string{first.Receipt: first.MessageIDs}
+	drain:
+		for range 1024 {
+			select {
+			case ev := <-s.receipts:
+				byKind[ev.Receipt] = append(byKind[ev.Receipt], ev.MessageIDs...)
+			default:
+				break drain
+			}
+		}
+		// Delivered before read, so a read receipt in the same batch wins.
+		for _, kind := range []string{ReceiptDelivered, ReceiptRead} {
+			if ids := byKind[kind]; len(ids) > 0 {
+				if err := s.store.MarkReceipts(ids, kind); err != nil && !errors.Is(err, registry.ErrNotFound) {
+					s.log.Error("apply receipts", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// sleep waits d or until ctx ends, reporting whether the full wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,78 @@
+package gateway
+
+import (
+	"golang.org/x/text/language"
+
+	"higate/lang"
+	"higate/registry"
+	"higate/registry/phone"
+)
+
+// inbound routes a message a user sent to a gateway number: a greeting
+// registers, an opt-out word opts out, anything else gets the daily hint
+// (or, on an instance with a webhook, goes there only).
+func (s *Service) inbound(ev Event) {
+	n, err := s.store.Number(ev.Gateway)
+	if err != nil {
+		return
+	}
+	in, err := s.store.Instance(n.Instance)
+	if err != nil {
+		return
+	}
+	defer func() {
+		if s.opts.Hooks.Inbound != nil {
+			s.opts.Hooks.Inbound(in, ev)
+		}
+	}()
+	if ev.GroupID != "" || ev.From == "" {
+		return // group chatter is for webhooks only
+	}
+	intent, tag := lang.Classify(ev.Text, ev.From)
+	var reply string
+	switch intent {
+	case lang.Greeting:
+		if _, err := s.store.Register(in.ID, ev.Gateway, ev.From, tag.String(), ev.Text); err != nil {
+			s.log.Error("register", "err", err)
+			return
+		}
+		s.log.Info("registered", "instance", in.ID, "gateway", phone.Mask(ev.Gateway), "user", phone.Mask(ev.From), "lang", tag)
+		s.Wake(in.ID) // jobs awaiting this user's re-registration may go now
+		reply = lang.Confirmation(tag, ev.Gateway)
+	case lang.OptOut:
+		reg, found, err := s.store.OptOut(ev.Gateway, ev.From)
+		if err != nil {
+			s.log.Error("opt out", "err", err)
+			return
+		}
+		if found && reg.Lang != "" {
+			tag = language.Make(reg.Lang)
+		}
+		s.log.Info("opted out", "instance", in.ID, "gateway", phone.Mask(ev.Gateway), "user", phone.Mask(ev.From))
+		reply = lang.OptOutConfirmation(tag, ev.Gateway)
+	default:
+		if s.opts.Hooks.Inbound != nil && s.webhookHandles(in) {
+			return
+		}
+		ok, err := s.store.TakeHint(ev.Gateway, ev.From)
+		if err != nil || !ok {
+			return
+		}
+		if reg, err := s.store.Registration(ev.Gateway, ev.From); err == nil && reg.Lang != "" {
+			tag = language.Make(reg.Lang)
+		}
+		reply = lang.Hint(tag, ev.Gateway)
+	}
+	if in.NoAutoReplies {
+		return
+	}
+	if _, err := s.store.EnqueueSystem(in.ID, ev.Gateway, ev.From, reply); err != nil {
+		s.log.Error("queue reply", "err", err)
+		return
+	}
+	s.Wake(in.ID)
+}
+
+// webhookHandles reports whether free text on this instance goes to a
+// webhook instead of getting the hint: dedicated (Enterprise) instances.
+func (s *Service) webhookHandles(in registry.Instance) bool { return in.Dedicated }

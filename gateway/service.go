@@ -1,0 +1,317 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"higate/registry"
+	"higate/registry/phone"
+)
+
+// Dialer makes the transport for a gateway number (sim or whatsmeow); the
+// command wires the concrete ones in.
+type Dialer func(n registry.Number) (Transport, error)
+
+// Hooks let the layer above observe traffic without the gateway knowing
+// about webhooks. Each may be nil.
+type Hooks struct {
+	// Inbound is called for every inbound message after the router handled it.
+	Inbound func(instance registry.Instance, ev Event)
+	// Alert is called for events an operator must hear about (bans, failover,
+	// an instance going down).
+	Alert func(e registry.Event)
+}
+
+// Options configure a Service.
+type Options struct {
+	Store  *registry.Store
+	Dial   Dialer
+	Logger *slog.Logger
+	Hooks  Hooks
+	// Batch is how many jobs a dispatcher claims at once when its number has
+	// no pacing gap; default 64.
+	Batch int
+	// Backoff is the wait before retry n (1-based) of a transient failure;
+	// default exponential from 1 s to 5 min with jitter.
+	Backoff func(attempt int) time.Duration
+	// SendTimeout bounds one send; default 60 s.
+	SendTimeout time.Duration
+}
+
+// Service runs the gateway numbers of every instance: their transports,
+// one dispatcher per instance, the inbound router and failover.
+type Service struct {
+	opts  Options
+	store *registry.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	lines   map[string]Transport // running transports by E.164
+	workers map[uint64]*dispatcher
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	receipts chan Event
+}
+
+// NewService returns a Service; Start runs it.
+func NewService(opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 64
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = defaultBackoff
+	}
+	if opts.SendTimeout == 0 {
+		opts.SendTimeout = time.Minute
+	}
+	return &Service{
+		opts: opts, store: opts.Store, log: opts.Logger.With("component", "gateway"),
+		lines: map[string]Transport{}, workers: map[uint64]*dispatcher{},
+		receipts: make(chan Event, 4096),
+	}
+}
+
+func defaultBackoff(attempt int) time.Duration {
+	d := time.Second << min(attempt-1, 9)
+	d = min(d, 5*time.Minute)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Start recovers jobs a crash left in flight, starts every gateway number's
+// transport and one dispatcher per instance.
+func (s *Service) Start(ctx context.Context) error {
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	if n, err := s.store.Recover(); err != nil {
+		return fmt.Errorf("recover jobs: %w", err)
+	} else if n > 0 {
+		s.log.Info("resuming jobs interrupted by a stop", "jobs", n)
+	}
+	if _, err := s.store.SweepMedia(time.Hour); err != nil {
+		s.log.Warn("sweep media", "err", err)
+	}
+	s.wg.Add(1)
+	go s.applyReceipts()
+	numbers, err := s.store.Numbers()
+	if err != nil {
+		return err
+	}
+	for _, n := range numbers {
+		if n.Role == registry.RoleRetired {
+			continue
+		}
+		if err := s.startLine(n); err != nil {
+			s.log.Error("start gateway number", "number", phone.Mask(n.Number), "err", err)
+		}
+	}
+	instances, err := s.store.Instances()
+	if err != nil {
+		return err
+	}
+	for _, in := range instances {
+		s.Wake(in.ID)
+	}
+	s.wg.Add(1)
+	go s.janitor()
+	return nil
+}
+
+// Stop stops the dispatchers, then the transports. Jobs in flight stay in
+// the registry and resume at the next Start. Stop is safe to call twice.
+func (s *Service) Stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.mu.Lock()
+	lines := s.lines
+	s.lines = map[string]Transport{}
+	s.mu.Unlock()
+	s.wg.Wait()
+	for _, t := range lines {
+		t.Stop()
+	}
+}
+
+// startLine dials and starts a number's transport.
+func (s *Service) startLine(n registry.Number) error {
+	t, err := s.opts.Dial(n)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", n.Transport, err)
+	}
+	s.mu.Lock()
+	if old := s.lines[n.Number]; old != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	s.lines[n.Number] = t
+	s.mu.Unlock()
+	return t.Start(s.ctx, s.handle)
+}
+
+func (s *Service) line(number string) Transport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lines[number]
+}
+
+// Wake tells an instance's dispatcher to look at its queue now, starting the
+// dispatcher if the instance has none yet.
+func (s *Service) Wake(instance uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil || s.ctx.Err() != nil {
+		return
+	}
+	d := s.workers[instance]
+	if d == nil {
+		d = &dispatcher{svc: s, instance: instance, wake: make(chan struct{}, 1)}
+		s.workers[instance] = d
+		s.wg.Add(1)
+		go d.run(s.ctx)
+	}
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// janitor removes spooled media whose jobs have ended.
+func (s *Service) janitor() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.store.SweepMedia(5 * time.Minute); err != nil {
+				s.log.Warn("sweep media", "err", err)
+			}
+		}
+	}
+}
+
+// InstanceUp reports whether the instance's active number is connected.
+func (s *Service) InstanceUp(instance uint64) bool {
+	n, err := s.store.ActiveNumber(instance)
+	return err == nil && n.Connected()
+}
+
+// AddNumber adds a gateway number to an instance and starts its transport
+// (for whatsmeow this starts pairing).
+func (s *Service) AddNumber(n registry.Number) (registry.Number, error) {
+	n, err := s.store.AddNumber(n)
+	if err != nil {
+		return n, err
+	}
+	if err := s.startLine(n); err != nil {
+		return n, err
+	}
+	s.Wake(n.Instance)
+	return n, nil
+}
+
+// RemoveNumber stops a standby or retired number and takes it out of its instance.
+func (s *Service) RemoveNumber(number string) error {
+	if err := s.store.RemoveNumber(number); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	t := s.lines[number]
+	delete(s.lines, number)
+	s.mu.Unlock()
+	if t != nil {
+		t.Stop()
+	}
+	return nil
+}
+
+// Pairing reports a number's pairing progress.
+func (s *Service) Pairing(number string) (PairingState, error) {
+	t := s.line(number)
+	if t == nil {
+		return PairingState{}, registry.ErrNotFound
+	}
+	p, ok := t.(Pairer)
+	if !ok {
+		return PairingState{Step: PairingPaired, Message: "simulated numbers need no pairing"}, nil
+	}
+	return p.Pairing(), nil
+}
+
+// PairPhone asks WhatsApp for a phone-number pair code for number.
+func (s *Service) PairPhone(ctx context.Context, number string) (string, error) {
+	p, ok := s.line(number).(Pairer)
+	if !ok {
+		return "", errors.New("this number's transport does not pair")
+	}
+	return p.PairPhone(ctx)
+}
+
+// SetProfile sets the picture and about text of an instance's active number.
+func (s *Service) SetProfile(ctx context.Context, instance uint64, p Profile) error {
+	n, err := s.store.ActiveNumber(instance)
+	if err != nil {
+		return registry.Errorf(registry.CodeUnavailable, "retry later", "instance %d has no active number", instance)
+	}
+	t := s.line(n.Number)
+	if t == nil {
+		return registry.Errorf(registry.CodeUnavailable, "retry later", "the gateway number is not running")
+	}
+	return t.SetProfile(ctx, p)
+}
+
+// FindGroup finds a group of the instance's active number by name, and by
+// the creator's number where several share the name.
+func (s *Service) FindGroup(ctx context.Context, instance uint64, name, admin string) (Group, error) {
+	n, err := s.store.ActiveNumber(instance)
+	if err != nil || !n.Serving() {
+		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "instance %d has no usable gateway number", instance)
+	}
+	t := s.line(n.Number)
+	if t == nil {
+		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "the gateway number is not running")
+	}
+	groups, err := t.Groups(ctx)
+	if err != nil {
+		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "cannot list groups: %v", err)
+	}
+	return pickGroup(groups, name, admin)
+}
+
+func pickGroup(groups []Group, name, admin string) (Group, error) {
+	var found []Group
+	for _, g := range groups {
+		if g.Name == name && (admin == "" || g.Admin == admin) {
+			found = append(found, g)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return Group{}, registry.Errorf(registry.CodeNotFound,
+			"check group_name and group_admin; the gateway number must be a member of the group",
+			"no group named %q%s on this instance", name, ifAdmin(admin))
+	}
+	return Group{}, registry.Errorf(registry.CodeNotFound, "give group_admin, the creator's number, to say which one",
+		"%d groups are named %q on this instance", len(found), name)
+}
+
+func ifAdmin(admin string) string {
+	if admin == "" {
+		return ""
+	}
+	return " created by " + admin
+}

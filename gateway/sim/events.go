@@ -1,0 +1,354 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+
+	"higate/gateway"
+)
+
+// ackEvery is how many handled backlog events the handler goroutine lets
+// pass before it journals its progress itself; in between the background
+// sync loop does it. A crash re-delivers at most what was not journaled,
+// which is what WhatsApp does with events a device did not acknowledge.
+const ackEvery = 256
+
+// session is one Start of a number: its handler and the goroutine that
+// feeds it. State-change events go to state and are reported before any
+// backlog event, because a connection must be reported before what arrives
+// over it. All fields are guarded by the number's mu.
+type session struct {
+	handle   func(gateway.Event)
+	up       bool // connected: sends go through, backlog flows
+	stopping bool
+	state    []gateway.Event
+	wake     chan struct{} // capacity 1: a token means "look again"
+	done     chan struct{} // closed when the goroutine has ended
+	goid     uint64        // the goroutine's ID, so Stop from the handler does not wait for itself
+	inflight map[uint64]int
+	waitCh   chan struct{} // closed by notify; made on demand by changed
+}
+
+func (s *session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// changed returns a channel closed at the next notify.
+func (s *session) changed() chan struct{} {
+	if s.waitCh == nil {
+		s.waitCh = make(chan struct{})
+	}
+	return s.waitCh
+}
+
+// notify wakes whoever waits on changed: live inbound messages waiting for
+// the queue ahead of them, and Stop waiting for handler calls to end.
+func (s *session) notify() {
+	if s.waitCh != nil {
+		close(s.waitCh)
+		s.waitCh = nil
+	}
+}
+
+func (s *session) emit(ev gateway.Event) {
+	s.state = append(s.state, ev)
+	s.signal()
+}
+
+func (s *session) othersInflight(me uint64) bool {
+	for id := range s.inflight {
+		if id != me {
+			return true
+		}
+	}
+	return false
+}
+
+// fifo is the backlog queue. It reuses its array instead of reslicing it
+// away, because at benchmark rates it is pushed and popped thousands of
+// times a second.
+type fifo struct {
+	items []pending
+	head  int
+}
+
+func (q *fifo) len() int       { return len(q.items) - q.head }
+func (q *fifo) front() pending { return q.items[q.head] }
+
+// maxBatch caps how many message IDs one coalesced receipt carries.
+const maxBatch = 500
+
+// next returns the event at the front and the sequence of the last queued
+// event it covers. Receipts of one kind queued back to back go out as one
+// event listing all their IDs, as WhatsApp batches receipts: when the
+// handler falls behind a burst of sends it catches up in a few calls
+// instead of one per message.
+func (q *fifo) next() (gateway.Event, uint64) {
+	first := q.items[q.head]
+	ev, last := first.ev, first.seq
+	if ev.Kind != gateway.EventReceipt {
+		return ev, last
+	}
+	var ids []string
+	count := len(first.ev.MessageIDs)
+	for _, p := range q.items[q.head+1:] {
+		if p.ev.Kind != gateway.EventReceipt || p.ev.Receipt != first.ev.Receipt || count+len(p.ev.MessageIDs) > maxBatch {
+			break
+		}
+		count += len(p.ev.MessageIDs)
+		if ids == nil {
+			ids = slices.Clone(first.ev.MessageIDs)
+		}
+		ids = append(ids, p.ev.MessageIDs...)
+		ev.At, last = p.ev.At, p.seq
+	}
+	if ids != nil {
+		ev.MessageIDs = ids
+	}
+	return ev, last
+}
+
+func (q *fifo) push(p pending) {
+	if q.head >= 1024 && q.head*2 >= len(q.items) {
+		k := copy(q.items, q.items[q.head:])
+		clear(q.items[k:])
+		q.items, q.head = q.items[:k], 0
+	}
+	q.items = append(q.items, p)
+}
+
+func (q *fifo) pop() {
+	q.items[q.head] = pending{}
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	}
+}
+
+// run feeds the handler of session s until Stop. The handler is never
+// called with a lock held, so it may call back into the network.
+func (num *Number) run(s *session) {
+	defer close(s.done)
+	defer num.flushAck()
+	handled := 0
+	num.mu.Lock()
+	s.goid = goid()
+	for !s.stopping {
+		if len(s.state) > 0 {
+			ev := s.state[0]
+			num.mu.Unlock()
+			s.handle(ev)
+			num.mu.Lock()
+			s.state[0] = gateway.Event{}
+			s.state = s.state[1:]
+			s.notify()
+			continue
+		}
+		if s.up && num.backlog.len() > 0 {
+			ev, last := num.backlog.next()
+			num.mu.Unlock()
+			s.handle(ev)
+			num.markHandled(last)
+			if handled++; handled%ackEvery == 0 {
+				num.flushAck()
+			}
+			num.mu.Lock()
+			continue
+		}
+		num.mu.Unlock()
+		<-s.wake
+		num.mu.Lock()
+	}
+	num.mu.Unlock()
+}
+
+// markHandled removes the events up to sequence last from the backlog once
+// the handler has returned for them, so that an event is lost neither to a
+// Stop nor to a crash mid-call.
+func (num *Number) markHandled(last uint64) {
+	num.mu.Lock()
+	defer num.mu.Unlock()
+	// After a Stop from inside the handler and a new Start, the new session
+	// may have handled some of them already; those are gone from the front.
+	for num.backlog.len() > 0 && num.backlog.front().seq <= last {
+		if num.backlog.front().inbound {
+			num.queuedInbound--
+			if num.s != nil {
+				num.s.notify()
+			}
+		}
+		num.backlog.pop()
+	}
+	num.acked = max(num.acked, last)
+}
+
+// flushAck journals how far the handler has got, if that moved.
+func (num *Number) flushAck() {
+	num.ackMu.Lock()
+	defer num.ackMu.Unlock()
+	num.mu.Lock()
+	acked := num.acked
+	num.mu.Unlock()
+	if acked <= num.ackedJournaled {
+		return
+	}
+	if err := num.net.j.append(&record{Op: opAck, GW: num.number, Seq: acked}); err != nil {
+		if !errors.Is(err, ErrClosed) {
+			num.net.log.Error("journal ack failed", "err", err)
+		}
+		return
+	}
+	num.ackedJournaled = acked
+}
+
+// Inbound is simulated user `from` sending text to gateway number `to`. If
+// the number is connected the handler gets the EventInbound in the caller's
+// goroutine before Inbound returns, so concurrent senders stay concurrent.
+// If it is stopped or offline the message is queued, as WhatsApp's server
+// does, and delivered in order when it connects; Inbound then returns nil
+// at once. While it is connecting (its connection or earlier queued
+// messages not yet handled) Inbound waits, within ctx, to keep the order.
+// Errors: a number that is not E.164, a `to` never attached, ctx's error,
+// ErrClosed, or a journal failure.
+func (n *Network) Inbound(ctx context.Context, from, to, text string) error {
+	if err := checkE164("sender", from); err != nil {
+		return err
+	}
+	if err := checkE164("gateway number", to); err != nil {
+		return err
+	}
+	if n.closed.Load() {
+		return ErrClosed
+	}
+	num, err := n.known(to)
+	if err != nil {
+		return err
+	}
+	if err := n.setOn(from, true); err != nil {
+		return err
+	}
+	ev := gateway.Event{Kind: gateway.EventInbound, Gateway: to, At: n.now().Round(0), MessageID: newMessageID(), From: from, Text: text}
+	return num.deliverInbound(ctx, ev)
+}
+
+// GroupInbound is member `from` writing text in the group: every attached
+// gateway number in the group gets an EventInbound with the group's ID,
+// name and admin, as Inbound delivers it. Other members' inboxes are not
+// filled, because Messages shows what gateway numbers sent.
+func (n *Network) GroupInbound(ctx context.Context, from, groupID, text string) error {
+	if err := checkE164("sender", from); err != nil {
+		return err
+	}
+	if n.closed.Load() {
+		return ErrClosed
+	}
+	n.mu.RLock()
+	g := n.groups[groupID]
+	var pub gateway.Group
+	var targets []*Number
+	if g != nil {
+		pub = g.public()
+		for _, m := range g.members {
+			if num := n.numbers[m]; num != nil && m != from {
+				targets = append(targets, num)
+			}
+		}
+	}
+	n.mu.RUnlock()
+	if g == nil {
+		return fmt.Errorf("sim: no group %q", groupID)
+	}
+	if !slices.Contains(pub.Members, from) {
+		return fmt.Errorf("sim: %s is not a member of group %q", from, groupID)
+	}
+	if err := n.setOn(from, true); err != nil {
+		return err
+	}
+	id, at := newMessageID(), n.now().Round(0)
+	for _, num := range targets {
+		ev := gateway.Event{Kind: gateway.EventInbound, Gateway: num.number, At: at, MessageID: id, From: from, Text: text,
+			GroupID: pub.ID, GroupName: pub.Name, GroupAdmin: pub.Admin}
+		if err := num.deliverInbound(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliverInbound hands ev to the handler now, or queues it for later.
+func (num *Number) deliverInbound(ctx context.Context, ev gateway.Event) error {
+	var me uint64
+	num.mu.Lock()
+	for {
+		s := num.s
+		if s == nil || !s.up {
+			err := num.queueInboundLocked(ev)
+			num.mu.Unlock()
+			return err
+		}
+		if len(s.state) == 0 && num.queuedInbound == 0 {
+			if me == 0 {
+				me = goid()
+			}
+			s.inflight[me]++
+			num.mu.Unlock()
+			defer num.endInflight(s, me)
+			s.handle(ev)
+			return nil
+		}
+		ch := s.changed()
+		num.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		num.mu.Lock()
+	}
+}
+
+func (num *Number) endInflight(s *session, me uint64) {
+	num.mu.Lock()
+	defer num.mu.Unlock()
+	if s.inflight[me]--; s.inflight[me] == 0 {
+		delete(s.inflight, me)
+	}
+	s.notify()
+}
+
+// queueInboundLocked journals ev and puts it in the backlog; num.mu held.
+// Encoding under the lock is fine here: only messages to an offline number
+// take this path.
+func (num *Number) queueInboundLocked(ev gateway.Event) error {
+	seq := num.nextSeq + 1
+	in := &inboundRecord{ID: ev.MessageID, From: ev.From, Text: ev.Text, GroupID: ev.GroupID,
+		GroupName: ev.GroupName, GroupAdmin: ev.GroupAdmin, At: ev.At}
+	if err := num.net.j.append(&record{Op: opInbound, GW: num.number, Seq: seq, In: in}); err != nil {
+		return err
+	}
+	num.nextSeq = seq
+	num.push(pending{seq: seq, ev: ev, inbound: true})
+	return nil
+}
+
+// goid returns the current goroutine's ID. Go hides it on purpose, and it
+// is used for one thing only: Stop, called from inside the handler (say, on
+// EventBanned), must not wait for the very call it is part of.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
+}

@@ -1,0 +1,116 @@
+// Package sim is an in-process simulated WhatsApp network. The sandbox
+// instance, the demo and every gateway test run against it instead of
+// WhatsApp, so it behaves like an external network rather than a mock: its
+// users, groups and inboxes outlive the gateway (they are journaled under a
+// data directory and survive a restart or a kill -9), it drops a message
+// whose ID it has already delivered, it queues what arrives for a number
+// that is offline, and faults (disconnect, temporary ban, ban, slow sends)
+// can be injected by hand.
+//
+// A Network holds the simulated users and groups; Attach gives the
+// gateway.Transport of one gateway number on it.
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"higate/gateway"
+)
+
+// Options configure a Network. The zero value is usable: time.Now as the
+// clock and a logger that discards everything.
+type Options struct {
+	// Now stamps messages, receipts and ban expiries. Fault durations still
+	// run on real timers, because a fault that ends by itself must end
+	// without anyone stepping a clock.
+	Now func() time.Time
+	// Logger receives debug records of faults and journal trouble.
+	Logger *slog.Logger
+}
+
+// Message is one message as a simulated user received it. For a group
+// message every member gets a copy whose To is that member and whose Group
+// is the group's name. Media bytes are not kept, only their size and hash,
+// so a long benchmark does not hold every image in memory.
+type Message struct {
+	ID       string              `json:"id"`
+	From     string              `json:"from"` // the gateway number that sent it
+	To       string              `json:"to"`
+	Kind     gateway.MessageKind `json:"kind"`
+	Text     string              `json:"text"` // the text, or the URL for a url message
+	Caption  string              `json:"caption"`
+	Filename string              `json:"filename"`
+	Mimetype string              `json:"mimetype,omitempty"`
+	Size     int                 `json:"size,omitempty"`   // decoded media bytes
+	SHA256   string              `json:"sha256,omitempty"` // hex SHA-256 of the media
+	Group    string              `json:"group"`            // group name, "" for a direct message
+	At       time.Time           `json:"at"`
+}
+
+// ErrClosed is returned by anything that needs the network after Close.
+var ErrClosed = errors.New("sim: network is closed")
+
+// Fault kinds accepted by Network.Fault.
+const (
+	FaultDisconnect = "disconnect" // the connection drops; comes back after d, or on clear
+	FaultTempBan    = "temp_ban"   // temporarily banned until now+d (until cleared when d is 0)
+	FaultBan        = "ban"        // banned for good, until cleared
+	FaultSlow       = "slow"       // every send takes d longer
+	FaultClear      = "clear"      // ends every fault at once
+)
+
+// Codes the simulated network puts on its refusals and events, chosen to
+// match what WhatsApp reports where it has a code for the situation.
+const (
+	CodeTempBan       = 402 // WhatsApp's connect-failure code for a temporary ban
+	CodeNotOnWhatsApp = 404
+	CodeBadRequest    = 400
+	CodeNotInGroup    = 403
+)
+
+// validE164 reports whether s is "+" followed by 8 to 15 digits, the form
+// every number on the simulated network must have.
+func validE164(s string) bool {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func checkE164(what, s string) error {
+	if !validE164(s) {
+		return fmt.Errorf("sim: %s %q is not an E.164 number (+ and 8-15 digits)", what, s)
+	}
+	return nil
+}
+
+// newMessageID makes an ID in the shape WhatsApp Web uses (3EB0 and 16 hex
+// digits), random so that IDs from different runs of the network never meet.
+func newMessageID() string {
+	var b [8]byte
+	_, _ = io.ReadFull(rand.Reader, b[:])
+	return "3EB0" + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// newGroupID makes an ID in the shape of a WhatsApp group JID.
+func newGroupID() string {
+	var b [8]byte
+	_, _ = io.ReadFull(rand.Reader, b[:])
+	return fmt.Sprintf("120363%012d@g.us", binary.BigEndian.Uint64(b[:])%1_000_000_000_000)
+}
+
+// discardLogger is the logger of a zero Options.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

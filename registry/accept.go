@@ -1,0 +1,165 @@
+package registry
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"higate/quota"
+	"higate/registry/phone"
+)
+
+// SendRequest is a validated API send, ready to be accepted. Media, if any,
+// has been spooled already (SpoolMedia) and is named by its SHA-256.
+type SendRequest struct {
+	ClientID       string
+	Instance       uint64
+	Kind           string // text, image, document, url
+	To             string // E.164, for a single message
+	GroupName      string // for a group message
+	GroupAdmin     string
+	Text           string
+	Caption        string
+	Filename       string
+	Mimetype       string
+	Media          string
+	IdempotencyKey string
+}
+
+// Accepted is the outcome of Accept: the job, and the account's window for
+// the RateLimit-* headers (set on errors too, where it was read).
+type Accepted struct {
+	Job       Job
+	Duplicate bool // the Idempotency-Key named an earlier job; nothing new was queued
+	Limit     int
+	Remaining int
+	Reset     time.Duration
+}
+
+// Accept checks and queues one send in a single group-committed transaction:
+// plan, registration, recipient cap, 24-hour window, then the job and its
+// media reference. When it returns without error the job is on disk.
+// Rejections are *Error values with the codes of DESIGN.md.
+func (s *Store) Accept(req SendRequest) (Accepted, error) {
+	var out Accepted
+	var reject error
+	err := s.batch(func(tx *bolt.Tx) error {
+		out, reject = Accepted{}, nil
+		a, err := s.accept(tx, req, &out)
+		if _, ok := err.(*Error); ok {
+			// A rejection writes nothing, so the batch may commit the others.
+			reject = err
+			return nil
+		}
+		out = a
+		return err
+	})
+	if err != nil {
+		return out, fmt.Errorf("accept: %w", err)
+	}
+	return out, reject
+}
+
+func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, error) {
+	now := s.now().UTC()
+	var acct Account
+	if err := getJSON(tx.Bucket(bucketAccounts), []byte(req.ClientID), &acct); err != nil {
+		return *out, errBadCredentials
+	}
+	if err := s.usable(acct); err != nil {
+		return *out, err
+	}
+	ub := tx.Bucket(bucketUsage)
+	var use Usage
+	if err := getJSON(ub, []byte(req.ClientID), &use); err != nil && err != ErrNotFound {
+		return *out, err
+	}
+	limits := acct.EffectiveLimits()
+	out.Limit, out.Remaining, out.Reset = limits.Daily, use.Window.Remaining(now, limits.Daily), use.Window.Reset(now)
+
+	if req.IdempotencyKey != "" {
+		if id := tx.Bucket(bucketIdempotency).Get(pairKey(req.ClientID, req.IdempotencyKey)); id != nil {
+			out.Duplicate = true
+			return *out, getJSON(tx.Bucket(bucketJobs), id, &out.Job)
+		}
+	}
+	if err := planAllows(acct.Plan, req.Kind); err != nil {
+		return *out, err
+	}
+	active, err := activeNumber(tx, req.Instance)
+	if err != nil || !active.Serving() {
+		return *out, Errorf(CodeUnavailable, "retry later; GET /v1/gateway/status?instance=N tells when it is back",
+			"instance %d has no usable gateway number right now", req.Instance)
+	}
+
+	newRecipient := false
+	if req.To != "" {
+		var reg Registration
+		err := getJSON(tx.Bucket(bucketRegistrations), pairKey(active.Number, req.To), &reg)
+		if err != nil || !reg.Active() {
+			return *out, notRegistered(req.To, active.Number)
+		}
+		newRecipient = tx.Bucket(bucketRecipients).Get(pairKey(req.ClientID, req.To)) == nil
+		if newRecipient && use.Recipients >= limits.Recipients {
+			return *out, Errorf(CodeRecipientCap, "upgrade your plan to reach more recipients",
+				"the plan's limit of %d recipients in total is reached", limits.Recipients)
+		}
+	}
+	window, ok := use.Window.Take(now, limits.Daily)
+	if !ok {
+		reset := use.Window.Reset(now)
+		e := Errorf(CodeQuota, fmt.Sprintf("wait until the window resets at %s (in %d s), or upgrade",
+			now.Add(reset).Format(time.RFC3339), int(reset.Seconds())),
+			"the plan's %d messages for this 24-hour window are used up", limits.Daily)
+		e.RetryAfter = reset
+		return *out, e
+	}
+
+	// Every check passed: from here on, write.
+	use.Window = window
+	if newRecipient {
+		use.Recipients++
+		if err := putJSON(tx.Bucket(bucketRecipients), pairKey(req.ClientID, req.To), now); err != nil {
+			return *out, err
+		}
+	}
+	if err := putJSON(ub, []byte(req.ClientID), use); err != nil {
+		return *out, err
+	}
+	j := Job{
+		Account: req.ClientID, Instance: req.Instance, Priority: PriorityAPI, Kind: req.Kind, To: req.To,
+		GroupName: req.GroupName, GroupAdmin: req.GroupAdmin, Text: req.Text, Caption: req.Caption,
+		Filename: req.Filename, Mimetype: req.Mimetype, Media: req.Media, CountedAt: now,
+		IdempotencyKey: req.IdempotencyKey,
+	}
+	if err := s.insertJob(tx, &j, now); err != nil {
+		return *out, err
+	}
+	if req.IdempotencyKey != "" {
+		if err := tx.Bucket(bucketIdempotency).Put(pairKey(req.ClientID, req.IdempotencyKey), u64(j.ID)); err != nil {
+			return *out, err
+		}
+	}
+	out.Job, out.Remaining, out.Reset = j, window.Remaining(now, limits.Daily), window.Reset(now)
+	return *out, nil
+}
+
+// notRegistered is the 472 for a recipient who has not greeted gateway.
+func notRegistered(recipient, gateway string) *Error {
+	d := phone.Digits(gateway)
+	return Errorf(CodeNotRegistered,
+		fmt.Sprintf("ask them to say Hi to %s: https://wa.me/%s?text=Hi", gateway, d),
+		"%s has not registered with this instance's gateway number %s, or opted out", recipient, gateway)
+}
+
+// planAllows says whether a plan may send a kind of message. Every plan of
+// DESIGN.md may send all four kinds; the check stays so an operator's plan
+// table can take one away without touching the accept path.
+func planAllows(p quota.Plan, kind string) error {
+	switch kind {
+	case "text", "image", "document", "url":
+		return nil
+	}
+	return Errorf(CodeNotInPlan, "upgrade your plan", "%s messages are not in the %s plan", kind, p)
+}

@@ -1,0 +1,225 @@
+package registry
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"higate/quota"
+)
+
+// AccountStatus is whether an account may send.
+type AccountStatus string
+
+// The account statuses.
+const (
+	StatusActive    AccountStatus = "active"
+	StatusExpired   AccountStatus = "expired"
+	StatusSuspended AccountStatus = "suspended"
+)
+
+// Account is a developer's account. The client secret itself is never
+// stored, only its SHA-256: secrets are 32 random bytes, so a fast hash is
+// as safe as a slow one and keeps authentication off the hot path's profile.
+type Account struct {
+	ClientID   string        `json:"client_id"`
+	SecretHash string        `json:"secret_hash"`
+	Email      string        `json:"email"`
+	Plan       quota.Plan    `json:"plan"`
+	Status     AccountStatus `json:"status"`
+	PeriodEnd  time.Time     `json:"period_end,omitzero"` // zero: no end (operator accounts)
+	Instance   uint64        `json:"instance"`
+	Limits     quota.Limits  `json:"limits,omitzero"` // operator overrides; zero fields keep the plan's
+	CreatedAt  time.Time     `json:"created_at"`
+	PayPal     PayPalRefs    `json:"paypal,omitzero"`
+	Webhook    Webhook       `json:"webhook,omitzero"`
+}
+
+// PayPalRefs link an account to its PayPal subscription and payments.
+type PayPalRefs struct {
+	SubscriptionID string   `json:"subscription_id,omitempty"`
+	Transactions   []string `json:"transactions,omitempty"`
+}
+
+// Webhook is an Enterprise account's webhook settings.
+type Webhook struct {
+	URL    string   `json:"url,omitempty"`
+	Token  string   `json:"token,omitempty"`  // echoed in inbound payloads (WhatsMate's "token")
+	Secret string   `json:"secret,omitempty"` // HMAC key for X-Higate-Signature
+	Events []string `json:"events,omitempty"` // "inbound", "job.status"; empty means all
+	Active bool     `json:"active"`
+	Fails  int      `json:"fails"` // consecutive failed deliveries
+}
+
+// Limits are the account's effective limits: its plan's, with overrides.
+func (a Account) EffectiveLimits() quota.Limits { return a.Plan.Effective(a.Limits) }
+
+// NewAccount describes an account to create.
+type NewAccount struct {
+	Email     string
+	Plan      quota.Plan
+	Instance  uint64
+	Limits    quota.Limits
+	PeriodEnd time.Time
+	PayPal    PayPalRefs
+}
+
+// Credentials are returned once, when an account is created or its secret rotated.
+type Credentials struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Instance     uint64 `json:"instance"`
+	Plan         string `json:"plan"`
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateAccount creates an account and returns its credentials; the secret
+// is not recoverable afterwards.
+func (s *Store) CreateAccount(na NewAccount) (Credentials, error) {
+	if _, err := quota.Parse(string(na.Plan)); err != nil {
+		return Credentials{}, Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
+	}
+	secret := randomHex(32)
+	a := Account{
+		ClientID: "hg_" + randomHex(12), SecretHash: hashSecret(secret), Email: na.Email,
+		Plan: na.Plan, Status: StatusActive, PeriodEnd: na.PeriodEnd, Instance: na.Instance,
+		Limits: na.Limits, CreatedAt: s.now().UTC(), PayPal: na.PayPal,
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketInstances).Get(u64(na.Instance)) == nil {
+			return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", na.Instance)
+		}
+		return putJSON(tx.Bucket(bucketAccounts), []byte(a.ClientID), a)
+	})
+	if err != nil {
+		return Credentials{}, err
+	}
+	return Credentials{ClientID: a.ClientID, ClientSecret: secret, Instance: a.Instance, Plan: string(a.Plan)}, nil
+}
+
+// Account returns the account with the given client ID.
+func (s *Store) Account(clientID string) (Account, error) {
+	var a Account
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketAccounts), []byte(clientID), &a) })
+	return a, err
+}
+
+// Accounts lists every account.
+func (s *Store) Accounts() ([]Account, error) {
+	var out []Account
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAccounts).ForEach(func(_, v []byte) error {
+			var a Account
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+var errBadCredentials = Errorf(CodeUnauthorized, "check the X-WM-CLIENT-ID and X-WM-CLIENT-SECRET headers for typos",
+	"invalid client ID or secret")
+
+// Authenticate checks credentials and that the account may send. It
+// compares the secret's hash in constant time, and does the same work for an
+// unknown client ID so response times do not reveal which IDs exist.
+func (s *Store) Authenticate(clientID, secret string) (Account, error) {
+	a, err := s.Account(clientID)
+	got := hashSecret(secret)
+	if err != nil {
+		subtle.ConstantTimeCompare([]byte(got), []byte(got))
+		return Account{}, errBadCredentials
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(a.SecretHash)) != 1 {
+		return Account{}, errBadCredentials
+	}
+	if err := s.usable(a); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// CheckInstance reports whether the account may use instance: its own only.
+func (a Account) CheckInstance(instance uint64) error {
+	if a.Instance != instance {
+		return Errorf(CodeUnauthorized, fmt.Sprintf("use instance %d in the URL", a.Instance),
+			"instance %d is not this account's instance", instance)
+	}
+	return nil
+}
+
+// usable reports whether the account may send now.
+func (s *Store) usable(a Account) error {
+	switch {
+	case a.Status == StatusSuspended:
+		return Errorf(CodeUnauthorized, "contact the operator", "the account is suspended")
+	case a.Status == StatusExpired || (!a.PeriodEnd.IsZero() && s.now().After(a.PeriodEnd)):
+		return Errorf(CodeUnauthorized, "renew your plan", "the account expired on %s", a.PeriodEnd.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// UpdateAccount applies fn to the account inside one transaction.
+func (s *Store) UpdateAccount(clientID string, fn func(*Account) error) (Account, error) {
+	var a Account
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAccounts)
+		if err := getJSON(b, []byte(clientID), &a); err != nil {
+			return err
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+		return putJSON(b, []byte(clientID), a)
+	})
+	return a, err
+}
+
+// RotateSecret gives the account a new secret; the old one stops working at once.
+func (s *Store) RotateSecret(clientID string) (Credentials, error) {
+	secret := randomHex(32)
+	a, err := s.UpdateAccount(clientID, func(a *Account) error { a.SecretHash = hashSecret(secret); return nil })
+	if err != nil {
+		return Credentials{}, err
+	}
+	return Credentials{ClientID: a.ClientID, ClientSecret: secret, Instance: a.Instance, Plan: string(a.Plan)}, nil
+}
+
+// UsageOf returns the account's current window and how many distinct
+// recipients it has used.
+func (s *Store) UsageOf(clientID string) (Usage, error) {
+	var u Usage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		err := getJSON(tx.Bucket(bucketUsage), []byte(clientID), &u)
+		if err == ErrNotFound {
+			return nil
+		}
+		return err
+	})
+	return u, err
+}
+
+// Usage is an account's quota state.
+type Usage struct {
+	Window     quota.Usage `json:"window"`
+	Recipients int         `json:"recipients"`
+}

@@ -1,0 +1,52 @@
+// Package phone normalizes the numbers developers and users type into E.164.
+package phone
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ErrInvalid is returned for anything that is not a plausible international number.
+var ErrInvalid = errors.New("invalid phone number")
+
+// Normalize turns "+49 151 1234-5678", "(49)15112345678" or "4915112345678"
+// into "+4915112345678". Numbers always carry their country code (there is
+// no default region), as in the WhatsMate API. A number must be possible
+// for its country by libphonenumber's length rules; full validity is not
+// required, because WhatsApp serves ranges libphonenumber does not know yet
+// (and the sandbox uses the fictional 555 ranges).
+func Normalize(s string) (string, error) {
+	var digits strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return "", ErrInvalid
+		}
+	}
+	d := digits.String()
+	if len(d) < 8 || len(d) > 15 || d[0] == '0' {
+		return "", ErrInvalid
+	}
+	num, err := phonenumbers.Parse("+"+d, "")
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "", ErrInvalid
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// Digits returns an E.164 number without its "+", as wa.me links and the
+// WhatsMate webhook payloads want it.
+func Digits(e164 string) string { return strings.TrimPrefix(e164, "+") }
+
+// Mask hides the middle of a number for logs: "+49******678".
+func Mask(e164 string) string {
+	if len(e164) < 7 {
+		return "***"
+	}
+	return e164[:3] + strings.Repeat("*", len(e164)-6) + e164[len(e164)-3:]
+}

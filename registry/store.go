@@ -1,0 +1,144 @@
+// Package registry is Higate's durable state in one BoltDB file: accounts,
+// instances, gateway numbers, registrations, recipient use, quota windows,
+// jobs, events and the webhook outbox. Only this package imports bbolt.
+//
+// Every mutation is one short transaction with no network I/O inside it.
+// Writes that arrive concurrently (send accepts, registrations) go through
+// db.Batch so that many requests share one fsync; their functions are written
+// to be safe to run twice, as Batch may do.
+package registry
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketAccounts      = []byte("accounts")      // client ID -> Account
+	bucketUsage         = []byte("usage")         // client ID -> Usage
+	bucketRecipients    = []byte("recipients")    // client ID \x00 recipient -> first sent at
+	bucketInstances     = []byte("instances")     // u64 -> Instance
+	bucketNumbers       = []byte("numbers")       // E.164 -> Number
+	bucketRegistrations = []byte("registrations") // gateway \x00 recipient -> Registration
+	bucketHints         = []byte("hints")         // gateway \x00 sender -> last hint time
+	bucketJobs          = []byte("jobs")          // u64 -> Job
+	bucketQueue         = []byte("queue")         // u64 instance, u8 priority, u64 job -> nothing
+	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job
+	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job
+	bucketMedia         = []byte("media")         // sha256 hex -> u64 reference count
+	bucketEvents        = []byte("events")        // u64 -> Event
+	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
+	bucketMeta          = []byte("meta")          // misc keys (processed PayPal events ...)
+	allBuckets          = [][]byte{bucketAccounts, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
+		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketMessageIDs, bucketIdempotency,
+		bucketMedia, bucketEvents, bucketOutbox, bucketMeta}
+)
+
+// Options configure a Store. The zero value is usable.
+type Options struct {
+	Now       func() time.Time // defaults to time.Now
+	Logger    *slog.Logger     // defaults to discarding
+	JobExpiry time.Duration    // how long a job may wait before it fails as expired; default 24h
+}
+
+// Store is the registry. It is safe for concurrent use.
+type Store struct {
+	db        *bolt.DB
+	dir       string
+	now       func() time.Time
+	log       *slog.Logger
+	jobExpiry time.Duration
+	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
+}
+
+// Open opens (creating if needed) the registry in dir: dir/higate.db and the
+// media spool dir/media. It fails after a few seconds if another process
+// holds the database.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "higate.db"), 0o600, &bolt.Options{Timeout: 3 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open registry: %w", err)
+	}
+	// Group commit: wait up to 2ms to gather concurrent accepts into one fsync.
+	db.MaxBatchDelay = 2 * time.Millisecond
+	db.MaxBatchSize = 1000
+	s := &Store{db: db, dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.jobExpiry == 0 {
+		s.jobExpiry = 24 * time.Hour
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create buckets: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Size is the size of the database file in bytes.
+func (s *Store) Size() int64 {
+	var n int64
+	_ = s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
+
+// u64 encodes an ID as an 8-byte big-endian key, so keys sort by ID.
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func pairKey(a, b string) []byte { return []byte(a + "\x00" + b) }
+
+// getJSON decodes the value at key into v; ErrNotFound when absent. Decoding
+// copies the value out, so v stays valid after the transaction.
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	data := b.Get(key)
+	if data == nil {
+		return ErrNotFound
+	}
+	return json.Unmarshal(data, v)
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// batch runs fn in a group-committed transaction. fn may run more than once
+// (bbolt retries a failed batch member alone), so it must only touch the tx
+// and assign its results afresh each run.
+func (s *Store) batch(fn func(tx *bolt.Tx) error) error { return s.db.Batch(fn) }

@@ -1,0 +1,127 @@
+// Package web is Higate's HTTP surface: the WhatsMate-compatible public API,
+// the admin API, the sandbox API, pages, and PayPal webhooks.
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"higate/gateway"
+	"higate/gateway/sim"
+	"higate/registry"
+)
+
+// Deps is what the server needs. Sim is nil when the sandbox is off.
+type Deps struct {
+	Store      *registry.Store
+	Gateway    *gateway.Service
+	Sim        *sim.Network
+	AdminToken string
+	Logger     *slog.Logger
+}
+
+// server holds the dependencies every handler closes over.
+type server struct {
+	Deps
+	log *slog.Logger
+}
+
+// NewServer returns the HTTP handler of every route in routes.go.
+func NewServer(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{Deps: d, log: d.Logger.With("component", "web")}
+	return s.routes()
+}
+
+// errorBody is the body of every error response of the public API.
+type errorBody struct {
+	Status  string `json:"status"`
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Remedy  string `json:"remedy"`
+}
+
+// writeError sends err in the documented shape. A *registry.Error's code is
+// the HTTP status (net/http writes 469 and friends as they are); anything
+// else is internal: logged here, once, and shown to the client as a 500.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *registry.Error
+	if !errors.As(err, &e) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			e = registry.Errorf(registry.CodeTooLarge, fmt.Sprintf("send at most %d bytes", tooBig.Limit),
+				"the request body is too large")
+		} else {
+			s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			e = registry.Errorf(registry.CodeInternal, "retry later; if it persists tell the operator", "internal error")
+		}
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter.Round(time.Second).Seconds())))
+	}
+	writeJSON(w, e.Code, errorBody{Status: "error", Code: e.Code, Message: e.Message, Remedy: e.Remedy})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body of at most limit bytes into v.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return registry.Errorf(registry.CodeBadRequest, "send a JSON object as the body", "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return registry.Errorf(registry.CodeBadRequest, "send one JSON object", "malformed JSON: data after the object")
+	}
+	return nil
+}
+
+// handler is a handler that returns its error, so every error is written in
+// one place.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *server) wrap(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// adminOnly guards admin routes with the bearer token, compared in constant time.
+func (s *server) adminOnly(h handler) http.Handler {
+	return s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.AdminToken)) != 1 {
+			return registry.Errorf(registry.CodeUnauthorized, "send Authorization: Bearer <admin token>", "admin token missing or wrong")
+		}
+		return h(w, r)
+	})
+}
+
+// sandboxOnly serves sandbox routes only when the simulated network is on.
+func (s *server) sandboxOnly(h handler) http.Handler {
+	return s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		if s.Sim == nil {
+			return registry.Errorf(registry.CodeNotFound, "start the server with --sandbox", "the sandbox is off")
+		}
+		return h(w, r)
+	})
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"higate/registry"
+)
+
+// handleStatus is WhatsMate's health check. Without ?instance it says the
+// server is serving; with it, whether that instance has a connected active number.
+func (s *server) handleStatus(w http.ResponseWriter, r *http.Request) error {
+	status := "up"
+	if q := r.URL.Query().Get("instance"); q != "" {
+		id, err := parseInstance(q)
+		if err != nil {
+			return err
+		}
+		if !s.Gateway.InstanceUp(id) {
+			status = "down"
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": status})
+	return nil
+}
+
+// jobView is the API shape of a job.
+type jobView struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	Kind      string `json:"kind"`
+	Number    string `json:"number"`
+	Group     string `json:"group,omitempty"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+	ErrorCode int    `json:"error_code"`
+	Error     string `json:"error"`
+	Waiting   string `json:"waiting,omitempty"`
+	Attempts  int    `json:"attempts"`
+}
+
+func viewJob(j registry.Job) jobView {
+	return jobView{ID: j.IDString(), Status: string(j.State), Kind: j.Kind, Number: j.To, Group: j.GroupName,
+		CreatedAt: j.CreatedAt.Format(time.RFC3339Nano), UpdatedAt: j.UpdatedAt.Format(time.RFC3339Nano),
+		ErrorCode: j.ErrorCode, Error: j.Error, Waiting: j.Waiting, Attempts: j.Attempts}
+}
+
+// handleJob reports one of the caller's jobs.
+func (s *server) handleJob(w http.ResponseWriter, r *http.Request) error {
+	acct, err := s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
+	if err != nil {
+		return err
+	}
+	s.rateHeaders(w, acct)
+	notFound := registry.Errorf(registry.CodeNotFound, "use the id returned when the message was queued", "no such job")
+	id, err := registry.ParseJobID(mux.Vars(r)["id"])
+	if err != nil {
+		return notFound
+	}
+	j, err := s.Store.Job(id)
+	if err != nil || j.Account != acct.ClientID {
+		return notFound
+	}
+	writeJSON(w, http.StatusOK, viewJob(j))
+	return nil
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return registry.Errorf(registry.CodeNotFound, "see the API table in README.md", "no route %s %s", r.Method, r.URL.Path)
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	return registry.Errorf(http.StatusMethodNotAllowed, "see the API table in README.md", "method %s not allowed on %s", r.Method, r.URL.Path)
+}
