@@ -19,6 +19,7 @@ func (s *server) routes() http.Handler {
 		r.Handle("/v3/whatsapp/group/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, true))).Methods(http.MethodPost)
 	}
 	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleJob)).Methods(http.MethodGet)
+	r.Handle("/v3/whatsapp/profile/{instance}", s.wrap(s.handleProfile)).Methods(http.MethodPost)
 
 	// Admin API.
 	r.Handle("/admin/api/accounts", s.adminOnly(s.handleListAccounts)).Methods(http.MethodGet)

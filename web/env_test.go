@@ -1,0 +1,229 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"higate/gateway"
+	"higate/gateway/sim"
+	"higate/registry"
+	"higate/web"
+)
+
+const (
+	adminToken = "test-admin-token-0123456789"
+	sandboxGW  = "+15550000001"
+)
+
+// clock is a settable clock for the registry, so quota windows and expiry
+// are tested by stepping time instead of sleeping.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a whole gateway: registry, simulated network, service and HTTP
+// server, on a temp directory.
+type env struct {
+	t     *testing.T
+	dir   string
+	clock  *clock
+	expiry time.Duration // job expiry; default 24h
+	store *registry.Store
+	net   *sim.Network
+	gw    *gateway.Service
+	srv   *httptest.Server
+}
+
+func newEnv(t *testing.T, options ...func(*env)) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	for _, o := range options {
+		o(e)
+	}
+	e.start()
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *env) start() {
+	t := e.t
+	var err error
+	e.store, err = registry.Open(e.dir, registry.Options{Now: e.clock.Now, JobExpiry: e.expiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.net, err = sim.Open(filepath.Join(e.dir, "sim"), sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.EnsureInstance(0, "sandbox"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Number(sandboxGW); err != nil {
+		if _, err := e.store.AddNumber(registry.Number{Number: sandboxGW, Instance: 0, Transport: "sim", Role: registry.RoleActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.gw = gateway.NewService(gateway.Options{
+		Store:   e.store,
+		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.net.Attach(n.Number), nil },
+		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
+	})
+	if err := e.gw.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(web.NewServer(web.Deps{Store: e.store, Gateway: e.gw, Sim: e.net, AdminToken: adminToken}))
+}
+
+func (e *env) stop() {
+	if e.srv == nil {
+		return
+	}
+	e.srv.Close()
+	e.gw.Stop()
+	e.net.Close()
+	e.store.Close()
+	e.srv = nil
+}
+
+// restart stops everything and starts it again on the same data.
+func (e *env) restart() {
+	e.stop()
+	e.start()
+}
+
+// response is a decoded API response.
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (r response) str(key string) string { s, _ := r.body[key].(string); return s }
+
+func (e *env) do(method, path string, body any, headers ...string) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		data, _ := json.Marshal(b)
+		rd = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	_ = json.Unmarshal(raw, &out.body)
+	return out
+}
+
+func (e *env) admin(method, path string, body any) response {
+	e.t.Helper()
+	return e.do(method, path, body, "Authorization", "Bearer "+adminToken)
+}
+
+// account is a developer account's credentials.
+type account struct{ id, secret string }
+
+func (a account) headers() []string {
+	return []string{"X-WM-CLIENT-ID", a.id, "X-WM-CLIENT-SECRET", a.secret}
+}
+
+func (e *env) newAccount(body map[string]any) account {
+	e.t.Helper()
+	r := e.admin("POST", "/admin/api/accounts", body)
+	if r.status != 200 {
+		e.t.Fatalf("create account: %d %s", r.status, r.raw)
+	}
+	return account{r.str("client_id"), r.str("client_secret")}
+}
+
+func (e *env) send(a account, path string, body any, extra ...string) response {
+	e.t.Helper()
+	return e.do("POST", path, body, append(a.headers(), extra...)...)
+}
+
+func (e *env) greet(user, gw, text string) {
+	e.t.Helper()
+	r := e.do("POST", "/sandbox/api/inbound", map[string]string{"from": user, "to": gw, "text": text})
+	if r.status != 200 {
+		e.t.Fatalf("inbound: %d %s", r.status, r.raw)
+	}
+}
+
+// registered greets and waits until the registration is on disk.
+func (e *env) register(user, gw string) {
+	e.t.Helper()
+	e.greet(user, gw, "Hi")
+	e.eventually("registration of "+user, func() bool {
+		reg, err := e.store.Registration(gw, user)
+		return err == nil && reg.Active()
+	})
+}
+
+// eventually polls cond until it holds or 10 s pass.
+func (e *env) eventually(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitMessages waits until user has received n messages that match, and
+// returns them.
+func (e *env) waitMessages(user string, n int, match func(sim.Message) bool) []sim.Message {
+	e.t.Helper()
+	var got []sim.Message
+	e.eventually(fmt.Sprintf("%d messages to %s", n, user), func() bool {
+		got = got[:0]
+		for _, m := range e.net.Messages(user) {
+			if match(m) {
+				got = append(got, m)
+			}
+		}
+		return len(got) >= n
+	})
+	return got
+}
+
+// fromAPI matches messages the tests sent through the API: every text they
+// send starts with "api:", which tells them from the gateway's own replies.
+func fromAPI(m sim.Message) bool { return m.Kind != "text" || strings.HasPrefix(m.Text, "api:") }
+
+// jobState reads a job's status through the API.
+func (e *env) job(a account, id string) response {
+	e.t.Helper()
+	return e.do("GET", "/v3/whatsapp/jobs/"+id, nil, a.headers()...)
+}

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"encoding/base64"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+
+	"higate/gateway"
+	"higate/registry"
+)
+
+// maxAbout is WhatsApp's limit on the about text.
+const maxAbout = 139
+
+// handleProfile sets the picture and about text of a dedicated (Enterprise)
+// instance's number.
+func (s *server) handleProfile(w http.ResponseWriter, r *http.Request) error {
+	instance, err := parseInstance(mux.Vars(r)["instance"])
+	if err != nil {
+		return err
+	}
+	acct, err := s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
+	if err != nil {
+		return err
+	}
+	if err := acct.CheckInstance(instance); err != nil {
+		return err
+	}
+	if !acct.Plan.Features().Dedicated {
+		return registry.Errorf(registry.CodeNotInPlan, "upgrade to Enterprise for a dedicated number with your own profile",
+			"a custom profile is not in the %s plan", acct.Plan)
+	}
+	var b struct {
+		Image string `json:"image"`
+		About string `json:"about"`
+	}
+	if err := decode(w, r, mediaBodyLimit, &b); err != nil {
+		return err
+	}
+	if b.Image == "" && b.About == "" {
+		return badRequest("image or about", "give a base64 JPEG image, an about text, or both")
+	}
+	if utf8.RuneCountInString(b.About) > maxAbout {
+		return registry.Errorf(registry.CodeBadRequest, "use at most 139 characters", "about is too long")
+	}
+	var p gateway.Profile
+	p.About = b.About
+	if b.Image != "" {
+		img, err := base64.StdEncoding.DecodeString(b.Image)
+		if err != nil {
+			return registry.Errorf(registry.CodeBadRequest, "encode the image as standard base64", "image is not valid base64")
+		}
+		if http.DetectContentType(img) != "image/jpeg" {
+			return registry.Errorf(registry.CodeBadRequest, "send a JPEG", "image is not a JPEG")
+		}
+		if len(img) > 2<<20 {
+			return tooLarge("image", 2<<20)
+		}
+		p.Image = img
+	}
+	if err := s.Gateway.SetProfile(r.Context(), instance, p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "updated"})
+	return nil
+}
