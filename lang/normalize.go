@@ -109,8 +109,9 @@ func normalizeASCII(s string) string {
 	return b.String()
 }
 
+// isASCIISpace matches unicode.IsSpace on ASCII, so both paths agree.
 func isASCIISpace(c byte) bool {
-	return c == ' ' || '\t' <= c && c <= '\r' || c == 0x1c || c == 0x1d || c == 0x1e || c == 0x1f
+	return c == ' ' || '\t' <= c && c <= '\r'
 }
 
 // isASCIIJunk mirrors isJunk for ASCII: everything but letters and digits.

@@ -288,4 +288,3 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
 	return nil
 }
-

@@ -41,14 +41,14 @@ func (c *clock) Advance(d time.Duration) {
 // env is a whole gateway: registry, simulated network, service and HTTP
 // server, on a temp directory.
 type env struct {
-	t     *testing.T
-	dir   string
+	t      *testing.T
+	dir    string
 	clock  *clock
 	expiry time.Duration // job expiry; default 24h
-	store *registry.Store
-	net   *sim.Network
-	gw    *gateway.Service
-	srv   *httptest.Server
+	store  *registry.Store
+	net    *sim.Network
+	gw     *gateway.Service
+	srv    *httptest.Server
 }
 
 func newEnv(t *testing.T, options ...func(*env)) *env {
