@@ -39,12 +39,13 @@ type jobView struct {
 	Error     string `json:"error"`
 	Waiting   string `json:"waiting,omitempty"`
 	Attempts  int    `json:"attempts"`
+	MessageID string `json:"message_id"`
 }
 
 func viewJob(j registry.Job) jobView {
 	return jobView{ID: j.IDString(), Status: string(j.State), Kind: j.Kind, Number: j.To, Group: j.GroupName,
 		CreatedAt: j.CreatedAt.Format(time.RFC3339Nano), UpdatedAt: j.UpdatedAt.Format(time.RFC3339Nano),
-		ErrorCode: j.ErrorCode, Error: j.Error, Waiting: j.Waiting, Attempts: j.Attempts}
+		ErrorCode: j.ErrorCode, Error: j.Error, Waiting: j.Waiting, Attempts: j.Attempts, MessageID: j.MessageID}
 }
 
 // handleJob reports one of the caller's jobs.
