@@ -58,6 +58,7 @@ func (s *Service) inbound(ev Event) {
 		if err != nil || !ok {
 			return
 		}
+		tag = lang.ForSender(ev.From)
 		if reg, err := s.store.Registration(ev.Gateway, ev.From); err == nil && reg.Lang != "" {
 			tag = language.Make(reg.Lang)
 		}

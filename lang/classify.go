@@ -61,15 +61,17 @@ var words = func() map[string]*word {
 //
 // The whole text must be the word, after Normalize has trimmed punctuation,
 // emoji and whitespace around it: "Hi!!", "hola 👋" and "ＨＩ" are greetings,
-// "Hi, what are your prices?" is not. Beyond Normalize, matching ignores
-// accents and Arabic or Hebrew vowel marks (see matchKey) and accepts:
+// "Hi, what are your prices?" is not, and text over 1 KiB never is. Beyond
+// Normalize, matching ignores accents, Arabic or Hebrew vowel marks and
+// Cyrillic lookalikes inside Latin words (see matchKey), and accepts:
 //
 //   - a stretched last letter: "hiii", "holaaa", "stoppp";
-//   - the same word repeated up to maxRepeat times, separated by
-//     whitespace, punctuation or emoji ("hi hi", "Hi! Hi!", "hi 👋 hi"), or
-//     run together in scripts written without spaces ("你好你好").
+//   - the same word repeated up to 8 times, separated by whitespace,
+//     punctuation or emoji ("hi hi", "Hi! Hi!", "hi 👋 hi"), or run together
+//     in scripts written without spaces ("你好你好", "ハイハイ").
 //
-// Different words together ("hi hello") are not accepted, which keeps the
+// Latin words run together are not repeats ("hihi" is laughter), and
+// different words together ("hi hello") are not accepted, which keeps the
 // rule simple to explain: one word, possibly repeated.
 func Classify(text, sender string) (Intent, language.Tag) {
 	if len(text) > maxText {
