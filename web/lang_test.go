@@ -17,8 +17,8 @@ func TestGreetingsRegisterInTheirLanguage(t *testing.T) {
 	japanese := []*unicode.RangeTable{unicode.Hiragana, unicode.Katakana, unicode.Han}
 	for _, c := range []struct {
 		from, greeting, lang string
-		script                  []*unicode.RangeTable
-		word                    string // a word the reply must contain, for languages sharing a script
+		script               []*unicode.RangeTable
+		word                 string // a word the reply must contain, for languages sharing a script
 	}{
 		{"+12025550111", "Hello", "en", latin, ""},
 		{"+971501234567", "مرحبا", "ar", []*unicode.RangeTable{unicode.Arabic}, ""},

@@ -93,7 +93,7 @@ func encode(r *record) (*bytes.Buffer, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false) // keep texts and URLs readable in the file
+	enc.SetEscapeHTML(false)              // keep texts and URLs readable in the file
 	if err := enc.Encode(r); err != nil { // Encode adds the newline
 		bufPool.Put(buf)
 		return nil, fmt.Errorf("sim: encode %s record: %w", r.Op, err)

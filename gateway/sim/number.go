@@ -27,7 +27,7 @@ type Number struct {
 	sent   map[string]struct{} // IDs of messages this number has delivered
 
 	mu      sync.Mutex
-	s       *session  // the current Start, nil when stopped
+	s       *session // the current Start, nil when stopped
 	fault   faultState
 	profile gateway.Profile
 

@@ -108,6 +108,7 @@ type Transport struct {
 
 	pairing     gateway.PairingState
 	pairRunning bool
+	pairGen     int           // counts pairing loops started
 	pairChanged chan struct{} // closed and replaced on every pairing change
 	wrongPhone  string        // E.164 of a phone that tried to link as another number
 
