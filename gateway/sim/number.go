@@ -124,7 +124,10 @@ func (num *Number) Stop() {
 
 // Send delivers msg like WhatsApp would: at once to a single recipient or to
 // every group member but the sender, then reports a delivered receipt to the
-// handler. A message ID this number has delivered before is dropped without
+// handler (receipts that queue up back to back, because the handler is
+// slower than the sends, arrive as one event listing all their IDs, as
+// WhatsApp batches them). A message ID this number has delivered before is
+// dropped without
 // error, so a resend after a crash is not a duplicate. Errors:
 // gateway.ErrNotConnected while the number is stopped, disconnected or
 // banned; a permanent *gateway.SendError for a recipient not on WhatsApp,

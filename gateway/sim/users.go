@@ -1,0 +1,117 @@
+package sim
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"higate/gateway"
+)
+
+// user is a simulated WhatsApp account as the network sees it: whether it
+// is on WhatsApp, and its inbox. A gateway number in a group has one too,
+// for the group messages other gateway numbers send there.
+type user struct {
+	off atomic.Bool // set off WhatsApp by SetOnWhatsApp; everyone else is on it
+
+	mu     sync.Mutex
+	inbox  []Message
+	unread map[string][]int // gateway number -> indexes into inbox not yet read
+}
+
+// user returns the simulated user `number`, creating it. Creating one needs
+// no journal record: a user who has done nothing is indistinguishable from
+// one who does not exist.
+func (n *Network) user(number string) *user {
+	if u, ok := n.users.Load(number); ok {
+		return u.(*user)
+	}
+	u, _ := n.users.LoadOrStore(number, &user{})
+	return u.(*user)
+}
+
+// SetOnWhatsApp puts user `number` on WhatsApp or takes them off it. Every
+// number is on WhatsApp unless set off here, so tests can make numbers that
+// are not.
+func (n *Network) SetOnWhatsApp(number string, on bool) error {
+	if err := checkE164("number", number); err != nil {
+		return err
+	}
+	return n.setOn(number, on)
+}
+
+// setOn journals and applies a change of a user's WhatsApp presence; it does
+// nothing when there is no change.
+func (n *Network) setOn(number string, on bool) error {
+	u := n.user(number)
+	if u.off.Load() == !on {
+		return nil
+	}
+	u.mu.Lock() // serialises concurrent changes so the journal ends in the right state
+	defer u.mu.Unlock()
+	if err := n.j.append(&record{Op: opUser, N: number, Off: !on}); err != nil {
+		return err
+	}
+	u.off.Store(!on)
+	return nil
+}
+
+// Messages returns what simulated user `number` has received, oldest first;
+// an empty (not nil) slice if nothing, so it encodes as a JSON array.
+func (n *Network) Messages(number string) []Message {
+	v, ok := n.users.Load(number)
+	if !ok {
+		return []Message{}
+	}
+	u := v.(*user)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.inbox)
+}
+
+// Read makes user `number` read everything gateway number gw sent them: gw
+// gets one read receipt listing the messages that were not read yet.
+func (n *Network) Read(number, gw string) error {
+	if err := checkE164("number", number); err != nil {
+		return err
+	}
+	num, err := n.known(gw)
+	if err != nil {
+		return err
+	}
+	v, ok := n.users.Load(number)
+	if !ok {
+		return nil
+	}
+	u := v.(*user)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	idx := u.unread[gw]
+	if len(idx) == 0 {
+		return nil
+	}
+	ids := make([]string, len(idx))
+	for k, i := range idx {
+		ids[k] = u.inbox[i].ID
+	}
+	at := n.now().Round(0)
+	ev := gateway.Event{Kind: gateway.EventReceipt, Gateway: gw, At: at, MessageIDs: ids, Receipt: gateway.ReceiptRead}
+	buf, err := encode(&record{Op: opRead, N: number, GW: gw, IDs: ids, At: at})
+	if err != nil {
+		return err
+	}
+	if err := num.enqueue(buf, pending{ev: ev}, false); err != nil {
+		return err
+	}
+	delete(u.unread, gw)
+	return nil
+}
+
+// deliver puts m into user u's inbox as unread.
+func (u *user) deliver(m Message) {
+	if u.unread == nil {
+		u.unread = make(map[string][]int)
+	}
+	u.unread[m.From] = append(u.unread[m.From], len(u.inbox))
+	u.inbox = append(u.inbox, m)
+}
