@@ -23,14 +23,20 @@ type Client interface {
 	// Disconnect closes the connection without emitting events and without
 	// auto-reconnecting.
 	Disconnect()
+	// IsConnected reports an open websocket; IsLoggedIn that WhatsApp
+	// accepted the device on it. Sends need both.
 	IsConnected() bool
 	IsLoggedIn() bool
 	// Paired reports whether the device store holds a linked device.
 	Paired() bool
 
+	// GetQRChannel must be called before Connect on an unpaired device; it
+	// yields QR codes and then how the pairing ended.
 	GetQRChannel(ctx context.Context) (<-chan whatsmeow.QRChannelItem, error)
 	// PairPhone asks WhatsApp for a pair code for phone (digits only).
 	PairPhone(ctx context.Context, phone string) (string, error)
+
+	// The rest do what *whatsmeow.Client's methods of the same name do.
 
 	SendMessage(ctx context.Context, to types.JID, msg *waE2E.Message, extra whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
 	Upload(ctx context.Context, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error)

@@ -48,9 +48,3 @@ func (t *Transport) phoneOf(ctx context.Context, jid, alt types.JID) string {
 	}
 	return ""
 }
-
-// userJID is the phone-number JID of an E.164 number. types.ParseJID must
-// not be used for this: it turns bare digits into a wrong JID without error.
-func userJID(number string) types.JID {
-	return types.NewJID(strings.TrimPrefix(number, "+"), types.DefaultUserServer)
-}

@@ -52,7 +52,7 @@ func maskDigits(s string) string {
 	return longDigits.ReplaceAllStringFunc(s, maskRun)
 }
 
-// mask shortens a phone number for logs: "+4915112345678" -> "+49*********678".
+// mask shortens a phone number for logs: "+4915112345678" -> "+49********678".
 // Enough stays to tell numbers apart in an operator's eyes, not enough to
 // identify a person.
 func mask(number string) string {

@@ -299,13 +299,6 @@ func (t *Transport) logEvent(ev gateway.Event) {
 	}
 }
 
-// isStopped reports whether Stop has been called.
-func (t *Transport) isStopped() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.stopped
-}
-
 // digitsOf validates an E.164 number and returns its digits.
 func digitsOf(number string) (string, error) {
 	d, ok := strings.CutPrefix(number, "+")
