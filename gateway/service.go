@@ -315,3 +315,20 @@ func ifAdmin(admin string) string {
 	}
 	return " created by " + admin
 }
+
+// Restart stops a number's transport and starts a fresh one: for a number
+// that was logged out (its device store is gone) this starts pairing again.
+func (s *Service) Restart(number string) error {
+	n, err := s.store.Number(number)
+	if err != nil {
+		return registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a gateway number", number)
+	}
+	s.mu.Lock()
+	t := s.lines[number]
+	delete(s.lines, number)
+	s.mu.Unlock()
+	if t != nil {
+		t.Stop()
+	}
+	return s.startLine(n)
+}

@@ -78,7 +78,8 @@ type Credentials struct {
 	Plan         string `json:"plan"`
 }
 
-func randomHex(n int) string {
+// RandomHex returns n random bytes as hex, for secrets and tokens.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
@@ -95,15 +96,27 @@ func (s *Store) CreateAccount(na NewAccount) (Credentials, error) {
 	if _, err := quota.Parse(string(na.Plan)); err != nil {
 		return Credentials{}, Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
 	}
-	secret := randomHex(32)
+	secret := RandomHex(32)
 	a := Account{
-		ClientID: "hg_" + randomHex(12), SecretHash: hashSecret(secret), Email: na.Email,
+		ClientID: "hg_" + RandomHex(12), SecretHash: hashSecret(secret), Email: na.Email,
 		Plan: na.Plan, Status: StatusActive, PeriodEnd: na.PeriodEnd, Instance: na.Instance,
 		Limits: na.Limits, CreatedAt: s.now().UTC(), PayPal: na.PayPal,
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketInstances).Get(u64(na.Instance)) == nil {
+		ib := tx.Bucket(bucketInstances)
+		var in Instance
+		if err := getJSON(ib, u64(na.Instance), &in); err != nil {
 			return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", na.Instance)
+		}
+		if in.Dedicated {
+			if in.Owner != "" {
+				return Errorf(CodeConflict, "omit instance to get a new dedicated one",
+					"instance %d is dedicated to another account", in.ID)
+			}
+			in.Owner = a.ClientID
+			if err := putJSON(ib, u64(in.ID), in); err != nil {
+				return err
+			}
 		}
 		return putJSON(tx.Bucket(bucketAccounts), []byte(a.ClientID), a)
 	})
@@ -196,7 +209,7 @@ func (s *Store) UpdateAccount(clientID string, fn func(*Account) error) (Account
 
 // RotateSecret gives the account a new secret; the old one stops working at once.
 func (s *Store) RotateSecret(clientID string) (Credentials, error) {
-	secret := randomHex(32)
+	secret := RandomHex(32)
 	a, err := s.UpdateAccount(clientID, func(a *Account) error { a.SecretHash = hashSecret(secret); return nil })
 	if err != nil {
 		return Credentials{}, err

@@ -19,8 +19,9 @@ const SandboxInstance uint64 = 0
 type Instance struct {
 	ID            uint64   `json:"id"`
 	Name          string   `json:"name"`
-	Dedicated     bool     `json:"dedicated"` // belongs to one Enterprise account
-	Numbers       []string `json:"numbers"`   // in order: failover takes the first healthy standby
+	Dedicated     bool     `json:"dedicated"`       // belongs to one Enterprise account
+	Owner         string   `json:"owner,omitempty"` // client ID of that account
+	Numbers       []string `json:"numbers"`         // in order: failover takes the first healthy standby
 	NoAutoReplies bool     `json:"no_auto_replies"`
 }
 

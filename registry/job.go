@@ -73,7 +73,7 @@ func ParseJobID(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) 
 
 // newMessageID returns an ID in WhatsApp's own format ("3EB0" and upper-case
 // hex), so a real client and the sim treat it like one WhatsApp Web made.
-func newMessageID() string { return "3EB0" + strings.ToUpper(randomHex(9)) }
+func newMessageID() string { return "3EB0" + strings.ToUpper(RandomHex(9)) }
 
 func queueKey(j Job) []byte {
 	k := make([]byte, 17)

@@ -223,8 +223,13 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				continue
 			}
 			if !j.Final() {
-				// The receipt overtook Finish (or a crash lost it): it was sent.
+				// The receipt overtook Finish (or a crash lost it): it was
+				// sent, and status webhooks should see that step too.
 				if err := s.release(tx, j); err != nil {
+					return err
+				}
+				j.State, j.UpdatedAt = JobSent, now
+				if err := s.statusChanged(tx, j); err != nil {
 					return err
 				}
 			}
@@ -309,10 +314,6 @@ func (s *Store) Jobs(account string) ([]Job, error) {
 	})
 	return out, err
 }
-
-// statusChanged is called in the transaction of every job state change; the
-// webhook outbox hooks in here.
-func (s *Store) statusChanged(tx *bolt.Tx, j Job) error { return nil }
 
 // Expire fails (and refunds) an instance's queued jobs that are past their
 // expiry. The dispatcher calls it while the instance cannot send, since

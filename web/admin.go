@@ -200,14 +200,6 @@ func (s *server) handlePairing(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
 	}
-	if r.URL.Query().Get("phone_code") == "1" {
-		code, err := s.Gateway.PairPhone(r.Context(), num)
-		if err != nil {
-			return registry.Errorf(registry.CodeUnavailable, "retry, or scan the QR code", "cannot get a pair code: %v", err)
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"pair_code": code})
-		return nil
-	}
 	st, err := s.Gateway.Pairing(num)
 	if err != nil {
 		return registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a running gateway number", num)
@@ -223,6 +215,38 @@ func (s *server) handlePairing(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "image/png")
 		w.Header().Set("Cache-Control", "no-store")
 		_, err = w.Write(png)
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// handlePairCode asks WhatsApp for a code to type on the phone (Linked
+// devices > Link with phone number) instead of scanning the QR code.
+func (s *server) handlePairCode(w http.ResponseWriter, r *http.Request) error {
+	num, err := phone.Normalize(mux.Vars(r)["number"])
+	if err != nil {
+		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+	}
+	code, err := s.Gateway.PairPhone(r.Context(), num)
+	if err != nil {
+		return registry.Errorf(registry.CodeUnavailable, "retry, or scan the QR code", "cannot get a pair code: %v", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"pair_code": code})
+	return nil
+}
+
+// handleRepair starts pairing a number again, e.g. after it was logged out.
+func (s *server) handleRepair(w http.ResponseWriter, r *http.Request) error {
+	num, err := phone.Normalize(mux.Vars(r)["number"])
+	if err != nil {
+		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+	}
+	if err := s.Gateway.Restart(num); err != nil {
+		return err
+	}
+	st, err := s.Gateway.Pairing(num)
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, st)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"higate/gateway/sim"
 	"higate/registry"
 	"higate/web"
+	"higate/web/webhook"
 )
 
 const (
@@ -49,6 +51,9 @@ type env struct {
 	net    *sim.Network
 	gw     *gateway.Service
 	srv    *httptest.Server
+	hooks  *webhook.Sender
+	// stopHooks stops the webhook sender's Run.
+	stopHooks func()
 }
 
 func newEnv(t *testing.T, options ...func(*env)) *env {
@@ -81,15 +86,22 @@ func (e *env) start() {
 			t.Fatal(err)
 		}
 	}
+	// Retries are due at once (the registry's clock stands still in tests).
+	e.hooks = webhook.New(webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
 	e.gw = gateway.NewService(gateway.Options{
 		Store:   e.store,
 		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.net.Attach(n.Number), nil },
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
+		Hooks:   gateway.Hooks{Inbound: e.hooks.Inbound},
 	})
 	if err := e.gw.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(web.NewServer(web.Deps{Store: e.store, Gateway: e.gw, Sim: e.net, AdminToken: adminToken}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.hooks.Run(ctx); close(done) }()
+	e.stopHooks = func() { cancel(); <-done }
+	e.srv = httptest.NewServer(web.NewServer(web.Deps{Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, AdminToken: adminToken}))
 }
 
 func (e *env) stop() {
@@ -97,6 +109,7 @@ func (e *env) stop() {
 		return
 	}
 	e.srv.Close()
+	e.stopHooks()
 	e.gw.Stop()
 	e.net.Close()
 	e.store.Close()

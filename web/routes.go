@@ -21,6 +21,13 @@ func (s *server) routes() http.Handler {
 	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleJob)).Methods(http.MethodGet)
 	r.Handle("/v3/whatsapp/profile/{instance}", s.wrap(s.handleProfile)).Methods(http.MethodPost)
 
+	// Webhooks (Enterprise).
+	r.Handle("/v3/webhook", s.wrap(s.handleGetWebhook)).Methods(http.MethodGet)
+	r.Handle("/v3/webhook", s.wrap(s.handlePutWebhook)).Methods(http.MethodPut)
+	r.Handle("/v3/webhook/test", s.wrap(s.handleTestWebhook)).Methods(http.MethodPost)
+	r.Handle("/v3/webhook/deliveries", s.wrap(s.handleDeliveries)).Methods(http.MethodGet)
+	r.Handle("/v3/webhook/replay", s.wrap(s.handleReplay)).Methods(http.MethodPost)
+
 	// Admin API.
 	r.Handle("/admin/api/accounts", s.adminOnly(s.handleListAccounts)).Methods(http.MethodGet)
 	r.Handle("/admin/api/accounts", s.adminOnly(s.handleCreateAccount)).Methods(http.MethodPost)
@@ -30,6 +37,8 @@ func (s *server) routes() http.Handler {
 	r.Handle("/admin/api/instances/{id}/rotate", s.adminOnly(s.handleRotate)).Methods(http.MethodPost)
 	r.Handle("/admin/api/numbers/{number}", s.adminOnly(s.handleRemoveNumber)).Methods(http.MethodDelete)
 	r.Handle("/admin/api/numbers/{number}/pairing", s.adminOnly(s.handlePairing)).Methods(http.MethodGet)
+	r.Handle("/admin/api/numbers/{number}/pairing", s.adminOnly(s.handleRepair)).Methods(http.MethodPost)
+	r.Handle("/admin/api/numbers/{number}/pairing/code", s.adminOnly(s.handlePairCode)).Methods(http.MethodPost)
 	r.Handle("/admin/api/numbers/{number}/pacing", s.adminOnly(s.handlePacing)).Methods(http.MethodPut)
 	r.Handle("/admin/api/events", s.adminOnly(s.handleEvents)).Methods(http.MethodGet)
 

@@ -15,6 +15,7 @@ import (
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/registry"
+	"higate/web/webhook"
 )
 
 // Deps is what the server needs. Sim is nil when the sandbox is off.
@@ -22,6 +23,7 @@ type Deps struct {
 	Store      *registry.Store
 	Gateway    *gateway.Service
 	Sim        *sim.Network
+	Webhooks   *webhook.Sender
 	AdminToken string
 	Logger     *slog.Logger
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,7 @@ import (
 	"higate/quota"
 	"higate/registry"
 	"higate/web"
+	"higate/web/webhook"
 )
 
 // sandboxNumber is the simulated gateway number of instance 0.
@@ -46,31 +45,43 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 	if cfg.Demo && cfg.AdminToken == "" {
-		cfg.AdminToken = randomToken()
+		cfg.AdminToken = registry.RandomHex(24)
 	}
 	if cfg.AdminToken == "" {
 		log.Warn("no admin token: the admin API is off (set --admin-token or HIGATE_ADMIN_TOKEN)")
 	}
 
+	hooks := webhook.New(webhook.Options{Store: store, Logger: log, Deactivated: func(a registry.Account) {
+		log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
+	}})
 	gw := gateway.NewService(gateway.Options{
 		Store:  store,
 		Logger: log,
 		Dial:   dialer(ctx, cfg, network, log),
-		Hooks: gateway.Hooks{Alert: func(e registry.Event) {
-			log.Warn("operator alert", "kind", e.Kind, "instance", e.Instance, "detail", e.Detail)
-		}},
+		Hooks: gateway.Hooks{
+			Inbound: hooks.Inbound,
+			Alert: func(e registry.Event) {
+				log.Warn("operator alert", "kind", e.Kind, "instance", e.Instance, "detail", e.Detail)
+			},
+		},
 	})
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
 	defer gw.Stop()
+	// Deferred calls run last-in first-out: the webhook sender stops before
+	// the gateway, after HTTP.
+	hookCtx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
+	hooksDone := make(chan struct{})
+	go func() { hooks.Run(hookCtx); close(hooksDone) }()
+	defer func() { stopHooks(); <-hooksDone }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, AdminToken: cfg.AdminToken, Logger: log}),
+		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, AdminToken: cfg.AdminToken, Logger: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -175,12 +186,6 @@ curl -s %[1]s/admin/api/instances -H "Authorization: Bearer %[4]s"
 
 `, base, creds.ClientID, creds.ClientSecret, adminToken, auth, demoPNG, demoPDF)
 	return nil
-}
-
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // A 1x1 PNG and a minimal PDF, base64, for the demo's curl lines.

@@ -1,0 +1,254 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"higate/gateway"
+	"higate/registry"
+	"higate/registry/phone"
+)
+
+// Options configure a Sender. Zero values take the documented defaults.
+type Options struct {
+	Store  *registry.Store
+	Client *http.Client // default: 10 s timeout, no redirects
+	Logger *slog.Logger
+	// Backoff is the wait before retry n (1-based); default exponential
+	// from 10 s to 1 h with jitter.
+	Backoff  func(attempt int) time.Duration
+	MaxAge   time.Duration // give up on a delivery this old; default 24 h
+	MaxFails int           // consecutive failures that deactivate a webhook; default 20
+	Workers  int           // deliveries in flight at once (to different accounts); default 8
+	Poll     time.Duration // how often to look for due deliveries; default 250 ms
+	// Deactivated is told when a webhook is switched off after MaxFails
+	// failures, so the operator and the account can be told.
+	Deactivated func(a registry.Account)
+}
+
+// Sender delivers the outbox. Each account has at most one delivery in
+// flight and its deliveries go in order; a slow or dead receiver delays
+// only its own account's events, never sending or other accounts.
+type Sender struct {
+	opts  Options
+	store *registry.Store
+	log   *slog.Logger
+	wake  chan struct{}
+
+	mu       sync.Mutex
+	inflight map[string]bool
+}
+
+// New returns a Sender; Run delivers.
+func New(opts Options) *Sender {
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = func(n int) time.Duration {
+			d := min(10*time.Second<<min(n-1, 9), time.Hour)
+			return d/2 + rand.N(d/2+1)
+		}
+	}
+	if opts.MaxAge == 0 {
+		opts.MaxAge = 24 * time.Hour
+	}
+	if opts.MaxFails == 0 {
+		opts.MaxFails = 20
+	}
+	if opts.Workers == 0 {
+		opts.Workers = 8
+	}
+	if opts.Poll == 0 {
+		opts.Poll = 250 * time.Millisecond
+	}
+	return &Sender{opts: opts, store: opts.Store, log: opts.Logger.With("component", "webhook"),
+		wake: make(chan struct{}, 1), inflight: map[string]bool{}}
+}
+
+// Wake makes Run look for due deliveries now.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers due deliveries until ctx ends, then waits for those in flight.
+func (s *Sender) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	sem := make(chan struct{}, s.opts.Workers)
+	for {
+		due, err := s.store.DueDeliveries(4 * s.opts.Workers)
+		if err != nil {
+			s.log.Error("read outbox", "err", err)
+		}
+		for _, d := range due {
+			if !s.claim(d.Account) {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				s.release(d.Account)
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem; s.release(d.Account); s.Wake() }()
+				s.deliver(ctx, d)
+			}()
+		}
+		t := time.NewTimer(s.opts.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (s *Sender) claim(account string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[account] {
+		return false
+	}
+	s.inflight[account] = true
+	return true
+}
+
+func (s *Sender) release(account string) {
+	s.mu.Lock()
+	delete(s.inflight, account)
+	s.mu.Unlock()
+}
+
+// deliver makes one attempt and records it.
+func (s *Sender) deliver(ctx context.Context, d registry.Delivery) {
+	a, err := s.store.Account(d.Account)
+	if err != nil {
+		s.log.Error("webhook account", "delivery", d.ID, "err", err)
+		return
+	}
+	status, err := s.post(ctx, a.Webhook, d.Event, "dlv_"+strconv.FormatUint(d.ID, 10), d.Body)
+	ok := err == nil && status < 300
+	now := s.store.Now()
+	giveUp := !ok && (status == http.StatusGone || now.Sub(d.CreatedAt) >= s.opts.MaxAge)
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	} else if !ok {
+		errText = "HTTP " + strconv.Itoa(status)
+	}
+	if ctx.Err() != nil && !ok {
+		return // shutting down: the attempt did not count; it is still pending
+	}
+	deactivated, err := s.store.DeliveryResult(d.ID, status, errText, ok, giveUp,
+		now.Add(s.opts.Backoff(d.Attempts+1)), s.opts.MaxFails)
+	if err != nil {
+		s.log.Error("record webhook delivery", "delivery", d.ID, "err", err)
+		return
+	}
+	if !ok {
+		s.log.Warn("webhook delivery failed", "delivery", d.ID, "account", d.Account, "status", status, "err", errText, "gave_up", giveUp)
+	}
+	if status == http.StatusGone && a.Webhook.Active {
+		// The receiver says it is gone for good: stop until re-activated.
+		deactivated = true
+		if _, err := s.store.UpdateAccount(d.Account, func(a *registry.Account) error { a.Webhook.Active = false; return nil }); err != nil {
+			s.log.Error("deactivate webhook", "err", err)
+		}
+	}
+	if deactivated {
+		s.log.Warn("webhook deactivated", "account", d.Account, "failures", s.opts.MaxFails)
+		_ = s.store.AddEvent(registry.Event{Kind: "webhook_deactivated", Instance: a.Instance,
+			Detail: fmt.Sprintf("account %s: webhook switched off after repeated failures (last: %s)", a.ClientID, errText)})
+		if s.opts.Deactivated != nil {
+			s.opts.Deactivated(a)
+		}
+	}
+}
+
+// post sends one signed webhook request and returns the HTTP status.
+func (s *Sender) post(ctx context.Context, w registry.Webhook, event, deliveryID string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Higate-Webhook/1")
+	req.Header.Set("X-Higate-Event", event)
+	req.Header.Set("X-Higate-Delivery", deliveryID)
+	req.Header.Set("X-Higate-Signature", Sign(w.Secret, time.Now(), body))
+	resp, err := s.opts.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, nil
+}
+
+// Test sends a signed "ping" to the account's webhook now, outside the
+// outbox, and returns the receiver's status.
+func (s *Sender) Test(ctx context.Context, a registry.Account) (int, error) {
+	if a.Webhook.URL == "" {
+		return 0, errors.New("no webhook URL set")
+	}
+	body := fmt.Appendf(nil, `{"event":"ping","at":%q}`, s.store.Now().UTC().Format(time.RFC3339))
+	return s.post(ctx, a.Webhook, "ping", "dlv_test_"+strconv.FormatInt(time.Now().UnixNano(), 36), body)
+}
+
+// InboundEvent is the WhatsMate-shaped body of an inbound webhook, so
+// receivers written for WhatsMate work unchanged.
+type InboundEvent struct {
+	Token         string `json:"token"`
+	Type          string `json:"type"` // individual or group
+	InstanceID    string `json:"instance_id"`
+	GatewayNumber string `json:"gateway_number"`
+	Number        string `json:"number"`
+	Message       string `json:"message"`
+	GroupName     string `json:"group_name"`
+	GroupAdmin    string `json:"group_admin"`
+}
+
+// Inbound queues an inbound message for the webhook of the account a
+// dedicated instance belongs to. It is the gateway's Inbound hook.
+func (s *Sender) Inbound(in registry.Instance, ev gateway.Event) {
+	if !in.Dedicated || in.Owner == "" {
+		return
+	}
+	a, err := s.store.Account(in.Owner)
+	if err != nil || !a.Webhook.Wants(registry.EventInbound) {
+		return
+	}
+	body := InboundEvent{Token: a.Webhook.Token, Type: "individual", InstanceID: strconv.FormatUint(in.ID, 10),
+		GatewayNumber: phone.Digits(ev.Gateway), Number: phone.Digits(ev.From), Message: ev.Text}
+	if ev.GroupID != "" {
+		body.Type, body.GroupName, body.GroupAdmin = "group", ev.GroupName, phone.Digits(ev.GroupAdmin)
+	}
+	if _, err := s.store.AddDelivery(a.ClientID, registry.EventInbound, body); err != nil {
+		s.log.Error("queue inbound webhook", "err", err)
+		return
+	}
+	s.Wake()
+}
