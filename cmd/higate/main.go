@@ -26,7 +26,12 @@ const usage = `usage: higate <command> [flags]
 
 commands:
   serve     run the gateway (higate serve -h for flags)
+  pair      link a real WhatsApp number to an instance (QR code in the terminal)
+  rotate    make a standby number an instance's active number
+  numbers   list gateway numbers with their state
   version   print the version
+
+pair, rotate and numbers talk to the running gateway (--server, --admin-token).
 `
 
 // run is the whole program, so tests can run it in-process.
@@ -42,6 +47,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
+	case "pair":
+		return pairCmd(ctx, args[2:], getenv, stdout, stderr)
+	case "rotate":
+		return rotateCmd(ctx, args[2:], getenv, stdout, stderr)
+	case "numbers":
+		return numbersCmd(ctx, args[2:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "higate", version)
 		return nil
