@@ -49,6 +49,8 @@ func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next ti
 			case j.Final():
 				done = append(done, bytes.Clone(k))
 				continue
+			case j.State == JobSending:
+				continue // claimed already; Recover requeues it after a crash
 			case !now.Before(j.ExpiresAt):
 				if err := s.end(tx, &j, now, JobExpired, CodeExpired, "not sent within its expiry", true); err != nil {
 					return err
