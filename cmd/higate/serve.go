@@ -172,14 +172,14 @@ Demo account (Trial, sandbox instance 0)
 curl -s -X POST %[1]s/sandbox/api/inbound -d '{"from":"+12025550108","to":"+15550000001","text":"Hi"}'
 
 2. Send them a text, an image, a document and a link:
-curl -s -X POST %[1]s/v3/whatsapp/single/text/message/0 %[5]s -d '{"number":"12025550108","message":"Hello from Higate (y)"}'
+JOB=$(curl -s -X POST %[1]s/v3/whatsapp/single/text/message/0 %[5]s -d '{"number":"12025550108","message":"Hello from Higate (y)"}' | grep -o '[0-9][0-9]*' | head -1); echo "queued job $JOB"
 curl -s -X POST %[1]s/v3/whatsapp/single/image/message/0 %[5]s -d '{"number":"12025550108","image":"%[6]s","caption":"a tiny picture"}'
 curl -s -X POST %[1]s/v3/whatsapp/single/document/message/0 %[5]s -d '{"number":"12025550108","document":"%[7]s","filename":"hello.pdf","caption":"a tiny PDF"}'
 curl -s -X POST %[1]s/v3/whatsapp/single/url/message/0 %[5]s -d '{"number":"12025550108","url":"https://example.com/"}'
 
-3. Read what they received, and a job's status (use an id printed above):
+3. Read what they received, and the text job's status:
 curl -s '%[1]s/sandbox/api/messages?number=%%2B12025550108'
-curl -s %[1]s/v3/whatsapp/jobs/1 %[5]s
+curl -s %[1]s/v3/whatsapp/jobs/$JOB %[5]s
 
 4. Admin: instances and numbers:
 curl -s %[1]s/admin/api/instances -H "Authorization: Bearer %[4]s"
