@@ -227,6 +227,12 @@ func (s *Service) RemoveNumber(number string) error {
 	if err := s.store.RemoveNumber(number); err != nil {
 		return err
 	}
+	s.stopLine(number)
+	return nil
+}
+
+// stopLine stops and forgets a number's transport, if it has one running.
+func (s *Service) stopLine(number string) {
 	s.mu.Lock()
 	t := s.lines[number]
 	delete(s.lines, number)
@@ -234,7 +240,6 @@ func (s *Service) RemoveNumber(number string) error {
 	if t != nil {
 		t.Stop()
 	}
-	return nil
 }
 
 // Pairing reports a number's pairing progress.
@@ -323,12 +328,6 @@ func (s *Service) Restart(number string) error {
 	if err != nil {
 		return registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a gateway number", number)
 	}
-	s.mu.Lock()
-	t := s.lines[number]
-	delete(s.lines, number)
-	s.mu.Unlock()
-	if t != nil {
-		t.Stop()
-	}
+	s.stopLine(number)
 	return s.startLine(n)
 }

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"unicode/utf8"
 
-	"github.com/gorilla/mux"
-
 	"higate/gateway"
 	"higate/registry"
 )
@@ -17,15 +15,8 @@ const maxAbout = 139
 // handleProfile sets the picture and about text of a dedicated (Enterprise)
 // instance's number.
 func (s *server) handleProfile(w http.ResponseWriter, r *http.Request) error {
-	instance, err := parseInstance(mux.Vars(r)["instance"])
+	acct, instance, err := s.authorizeInstance(r)
 	if err != nil {
-		return err
-	}
-	acct, err := s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
-	if err != nil {
-		return err
-	}
-	if err := acct.CheckInstance(instance); err != nil {
 		return err
 	}
 	if !acct.Plan.Features().Dedicated {

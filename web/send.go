@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/gorilla/mux"
 	"golang.org/x/text/unicode/norm"
 
 	"higate/lang"
@@ -46,15 +45,8 @@ func (s *server) handleSend(kind string, group bool) handler {
 		limit = mediaBodyLimit
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		instance, err := parseInstance(mux.Vars(r)["instance"])
+		acct, instance, err := s.authorizeInstance(r)
 		if err != nil {
-			return err
-		}
-		acct, err := s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
-		if err != nil {
-			return err
-		}
-		if err := acct.CheckInstance(instance); err != nil {
 			return err
 		}
 		req, err := s.sendRequest(w, r, acct, instance, kind, group, limit)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/registry"
@@ -105,6 +107,25 @@ func (s *server) wrap(h handler) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// authenticate checks the developer's X-WM-CLIENT-ID and X-WM-CLIENT-SECRET.
+func (s *server) authenticate(r *http.Request) (registry.Account, error) {
+	return s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
+}
+
+// authorizeInstance authenticates the developer and checks that the
+// {instance} of the URL is their account's.
+func (s *server) authorizeInstance(r *http.Request) (registry.Account, uint64, error) {
+	instance, err := parseInstance(mux.Vars(r)["instance"])
+	if err != nil {
+		return registry.Account{}, 0, err
+	}
+	acct, err := s.authenticate(r)
+	if err != nil {
+		return acct, instance, err
+	}
+	return acct, instance, acct.CheckInstance(instance)
 }
 
 // adminOnly guards admin routes with the bearer token, compared in constant time.

@@ -50,7 +50,7 @@ func viewJob(j registry.Job) jobView {
 
 // handleJob reports one of the caller's jobs.
 func (s *server) handleJob(w http.ResponseWriter, r *http.Request) error {
-	acct, err := s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
+	acct, err := s.authenticate(r)
 	if err != nil {
 		return err
 	}

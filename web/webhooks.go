@@ -12,7 +12,7 @@ import (
 
 // webhookAccount authenticates a developer and checks their plan has webhooks.
 func (s *server) webhookAccount(r *http.Request) (registry.Account, error) {
-	a, err := s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
+	a, err := s.authenticate(r)
 	if err != nil {
 		return a, err
 	}
