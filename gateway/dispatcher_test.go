@@ -1,0 +1,130 @@
+package gateway_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"higate/gateway"
+	"higate/gateway/sim"
+	"higate/quota"
+	"higate/registry"
+)
+
+const gw = "+15550000001"
+
+// harness runs a Service over a real registry and the simulated network.
+type harness struct {
+	t     *testing.T
+	store *registry.Store
+	net   *sim.Network
+	svc   *gateway.Service
+	acct  string
+}
+
+func newHarness(t *testing.T, pacing registry.Pacing) *harness {
+	dir := t.TempDir()
+	store, err := registry.Open(dir, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := sim.Open(filepath.Join(dir, "sim"), sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.EnsureInstance(0, "sandbox")
+	if _, err := store.AddNumber(registry.Number{Number: gw, Transport: "sim", Role: registry.RoleActive, Pacing: pacing}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.CreateAccount(registry.NewAccount{Email: "a@example.com", Plan: quota.Enterprise})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := gateway.NewService(gateway.Options{Store: store,
+		Dial: func(n registry.Number) (gateway.Transport, error) { return net.Attach(n.Number), nil }})
+	if err := svc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop(); net.Close(); store.Close() })
+	return &harness{t: t, store: store, net: net, svc: svc, acct: c.ClientID}
+}
+
+func (h *harness) queue(to string, n int) {
+	h.t.Helper()
+	if _, err := h.store.Register(0, gw, to, "en", "Hi"); err != nil {
+		h.t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := h.store.Accept(registry.SendRequest{ClientID: h.acct, Kind: "text", To: to, Text: fmt.Sprint("msg ", i)}); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	h.svc.Wake(0)
+}
+
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPacingSpacesSends(t *testing.T) {
+	const gap = 40 * time.Millisecond
+	h := newHarness(t, registry.Pacing{Gap: gap, Jitter: 10 * time.Millisecond})
+	const user = "+4915100000001"
+	h.queue(user, 4)
+	h.waitFor("4 messages", func() bool { return len(h.net.Messages(user)) == 4 })
+	msgs := h.net.Messages(user)
+	for i := 1; i < len(msgs); i++ {
+		if d := msgs[i].At.Sub(msgs[i-1].At); d < gap {
+			t.Fatalf("messages %d and %d only %v apart (gap %v)", i-1, i, d, gap)
+		}
+		if msgs[i].Text != fmt.Sprint("msg ", i) {
+			t.Fatalf("order: %q at %d", msgs[i].Text, i)
+		}
+	}
+}
+
+func TestDailyCapHoldsTheRest(t *testing.T) {
+	h := newHarness(t, registry.Pacing{DailyCap: 3})
+	const user = "+4915100000002"
+	h.queue(user, 5)
+	h.waitFor("3 messages", func() bool { return len(h.net.Messages(user)) == 3 })
+	h.waitFor("the rest held", func() bool { return h.store.QueueDepth(0) == 2 })
+	n, _ := h.store.Number(gw)
+	if n.Sent.Used != 3 {
+		t.Fatalf("cap usage %+v", n.Sent)
+	}
+	h.svc.Wake(0)
+	if got := len(h.net.Messages(user)); got != 3 {
+		t.Fatalf("cap exceeded: %d sent", got)
+	}
+}
+
+func TestNotOnWhatsAppFailsAndRefunds(t *testing.T) {
+	h := newHarness(t, registry.Pacing{})
+	const user = "+4915100000003"
+	h.net.SetOnWhatsApp(user, false)
+	h.queue(user, 1)
+	h.waitFor("failed", func() bool {
+		jobs, _ := h.store.Jobs(h.acct)
+		return len(jobs) == 1 && jobs[0].State == registry.JobFailed
+	})
+	jobs, _ := h.store.Jobs(h.acct)
+	u, _ := h.store.UsageOf(h.acct)
+	if jobs[0].ErrorCode != registry.CodeNotOnWhatsApp || !jobs[0].Refunded || u.Window.Used != 0 {
+		t.Fatalf("job %+v usage %+v", jobs[0], u)
+	}
+}
+
+func TestStopIsIdempotent(t *testing.T) {
+	h := newHarness(t, registry.Pacing{})
+	h.svc.Stop()
+	h.svc.Stop()
+}
