@@ -75,5 +75,12 @@ func (s *Service) inbound(ev Event) {
 }
 
 // webhookHandles reports whether free text on this instance goes to a
-// webhook instead of getting the hint: dedicated (Enterprise) instances.
-func (s *Service) webhookHandles(in registry.Instance) bool { return in.Dedicated }
+// webhook instead of getting the hint: a dedicated (Enterprise) instance
+// whose owner's webhook takes inbound messages.
+func (s *Service) webhookHandles(in registry.Instance) bool {
+	if !in.Dedicated || in.Owner == "" {
+		return false
+	}
+	a, err := s.store.Account(in.Owner)
+	return err == nil && a.Webhook.Wants(registry.EventInbound)
+}
