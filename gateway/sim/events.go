@@ -1,13 +1,11 @@
 package sim
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
-	"strconv"
+	"sync"
 
 	"higate/gateway"
 )
@@ -21,17 +19,21 @@ const ackEvery = 256
 // session is one Start of a number: its handler and the goroutine that
 // feeds it. State-change events go to state and are reported before any
 // backlog event, because a connection must be reported before what arrives
-// over it. All fields are guarded by the number's mu.
+// over it. All fields but calls are guarded by the number's mu.
 type session struct {
 	handle   func(gateway.Event)
 	up       bool // connected: sends go through, backlog flows
 	stopping bool
 	state    []gateway.Event
 	wake     chan struct{} // capacity 1: a token means "look again"
-	done     chan struct{} // closed when the goroutine has ended
-	goid     uint64        // the goroutine's ID, so Stop from the handler does not wait for itself
-	inflight map[uint64]int
 	waitCh   chan struct{} // closed by notify; made on demand by changed
+
+	// calls counts the feeding goroutine and the handler calls made in
+	// senders' goroutines (see deliverInbound), so Stop can wait for both.
+	// Add happens only under mu while the session is the number's current
+	// one, and Stop clears that under mu before it waits, so no Add can
+	// race with the Wait.
+	calls sync.WaitGroup
 }
 
 func (s *session) signal() {
@@ -50,7 +52,7 @@ func (s *session) changed() chan struct{} {
 }
 
 // notify wakes whoever waits on changed: live inbound messages waiting for
-// the queue ahead of them, and Stop waiting for handler calls to end.
+// the queue ahead of them.
 func (s *session) notify() {
 	if s.waitCh != nil {
 		close(s.waitCh)
@@ -61,15 +63,6 @@ func (s *session) notify() {
 func (s *session) emit(ev gateway.Event) {
 	s.state = append(s.state, ev)
 	s.signal()
-}
-
-func (s *session) othersInflight(me uint64) bool {
-	for id := range s.inflight {
-		if id != me {
-			return true
-		}
-	}
-	return false
 }
 
 // fifo is the backlog queue. It reuses its array instead of reslicing it
@@ -134,13 +127,12 @@ func (q *fifo) pop() {
 }
 
 // run feeds the handler of session s until Stop. The handler is never
-// called with a lock held, so it may call back into the network.
+// called with a lock held, so it may call back into the network (but not
+// Stop, which waits for it).
 func (num *Number) run(s *session) {
-	defer close(s.done)
 	defer num.flushAck()
 	handled := 0
 	num.mu.Lock()
-	s.goid = goid()
 	for !s.stopping {
 		if len(s.state) > 0 {
 			ev := s.state[0]
@@ -176,8 +168,6 @@ func (num *Number) run(s *session) {
 func (num *Number) markHandled(last uint64) {
 	num.mu.Lock()
 	defer num.mu.Unlock()
-	// After a Stop from inside the handler and a new Start, the new session
-	// may have handled some of them already; those are gone from the front.
 	for num.backlog.len() > 0 && num.backlog.front().seq <= last {
 		if num.backlog.front().inbound {
 			num.queuedInbound--
@@ -285,7 +275,6 @@ func (n *Network) GroupInbound(ctx context.Context, from, groupID, text string) 
 
 // deliverInbound hands ev to the handler now, or queues it for later.
 func (num *Number) deliverInbound(ctx context.Context, ev gateway.Event) error {
-	var me uint64
 	num.mu.Lock()
 	for {
 		s := num.s
@@ -295,12 +284,9 @@ func (num *Number) deliverInbound(ctx context.Context, ev gateway.Event) error {
 			return err
 		}
 		if len(s.state) == 0 && num.queuedInbound == 0 {
-			if me == 0 {
-				me = goid()
-			}
-			s.inflight[me]++
+			s.calls.Add(1)
 			num.mu.Unlock()
-			defer num.endInflight(s, me)
+			defer s.calls.Done()
 			s.handle(ev)
 			return nil
 		}
@@ -313,15 +299,6 @@ func (num *Number) deliverInbound(ctx context.Context, ev gateway.Event) error {
 		}
 		num.mu.Lock()
 	}
-}
-
-func (num *Number) endInflight(s *session, me uint64) {
-	num.mu.Lock()
-	defer num.mu.Unlock()
-	if s.inflight[me]--; s.inflight[me] == 0 {
-		delete(s.inflight, me)
-	}
-	s.notify()
 }
 
 // queueInboundLocked journals ev and puts it in the backlog; num.mu held.
@@ -337,18 +314,4 @@ func (num *Number) queueInboundLocked(ev gateway.Event) error {
 	num.nextSeq = seq
 	num.push(pending{seq: seq, ev: ev, inbound: true})
 	return nil
-}
-
-// goid returns the current goroutine's ID. Go hides it on purpose, and it
-// is used for one thing only: Stop, called from inside the handler (say, on
-// EventBanned), must not wait for the very call it is part of.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
 }

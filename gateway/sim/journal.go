@@ -30,10 +30,17 @@ const (
 	opAck     = "ack"     // GW's handler has returned for every queued event up to Seq
 	opFault   = "fault"   // GW's lasting fault is now Kind ("", "ban" or "temp_ban") until Until
 	opProfile = "profile" // GW set its profile
+
+	// Compaction (see compact.go) restates state in these, where the records
+	// that built it up are gone.
+	opInbox   = "inbox"   // user N's inbox holds Msg, unread if Unread
+	opSent    = "sent"    // GW delivered messages with IDs, oldest first (duplicate detection)
+	opReceipt = "receipt" // a Kind receipt for IDs, stamped At, waits for GW's handler; Seq orders it
 )
 
 // record is one journal line. It is a union: which fields are set depends
-// on Op. Short JSON names keep the journal small, as it holds every message.
+// on Op. Short JSON names keep the journal small, as it holds every message
+// since the last compaction.
 type record struct {
 	Op      string         `json:"op"`
 	N       string         `json:"n,omitempty"`
@@ -51,6 +58,7 @@ type record struct {
 	At      time.Time      `json:"at,omitzero"`
 	About   string         `json:"about,omitempty"`
 	Image   []byte         `json:"img,omitempty"`
+	Unread  bool           `json:"unread,omitempty"`
 }
 
 type groupRecord struct {
@@ -159,60 +167,61 @@ func (j *journal) close() error {
 	return nil
 }
 
-// openJournal replays the journal at path through apply and opens it for
-// appending. A last line without its newline, or that does not parse, is a
-// write torn by a crash: it is cut off, since the operation it recorded
-// never reported success. A bad line anywhere else is corruption and fails
-// the open rather than silently losing state.
-func openJournal(path string, apply func(*record)) (*journal, error) {
+// replayJournal replays the journal at path through apply, creating it if
+// it does not exist, and returns how many records it holds. A last line
+// without its newline, or that does not parse, is a write torn by a crash:
+// it is cut off, since the operation it recorded never reported success. A
+// bad line anywhere else is corruption and fails the open rather than
+// silently losing state.
+func replayJournal(path string, apply func(*record)) (int, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("sim: open journal: %w", err)
+		return 0, fmt.Errorf("sim: open journal: %w", err)
 	}
-	good, err := replay(f, apply)
+	defer f.Close()
+	good, records, err := replay(f, apply)
 	if err != nil {
-		f.Close()
-		return nil, err
+		return 0, err
 	}
 	if st, err := f.Stat(); err == nil && st.Size() > good {
 		if err := f.Truncate(good); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("sim: truncate torn journal tail: %w", err)
+			return 0, fmt.Errorf("sim: truncate torn journal tail: %w", err)
 		}
 		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("sim: sync journal: %w", err)
+			return 0, fmt.Errorf("sim: sync journal: %w", err)
 		}
 	}
-	f.Close()
-	// Reopen with O_APPEND so every write lands at the end in one call,
-	// whatever other writers are doing.
-	af, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	return records, nil
+}
+
+// openJournal opens the journal at path for appending. O_APPEND makes every
+// write land at the end in one call, whatever other writers are doing.
+func openJournal(path string) (*journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sim: open journal: %w", err)
 	}
-	return &journal{f: af}, nil
+	return &journal{f: f}, nil
 }
 
 // replay applies every complete record of r and returns the length of the
-// intact prefix.
-func replay(r io.Reader, apply func(*record)) (int64, error) {
+// intact prefix and the number of records in it.
+func replay(r io.Reader, apply func(*record)) (good int64, records int, err error) {
 	br := bufio.NewReaderSize(r, 1<<20)
-	var good int64
-	for line := 1; ; line++ {
+	for ; ; records++ {
 		b, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			return good, nil // b, if any, is a torn tail
+			return good, records, nil // b, if any, is a torn tail
 		}
 		if err != nil {
-			return 0, fmt.Errorf("sim: read journal: %w", err)
+			return 0, 0, fmt.Errorf("sim: read journal: %w", err)
 		}
 		var rec record
 		if jerr := json.Unmarshal(b, &rec); jerr != nil {
 			if _, perr := br.Peek(1); errors.Is(perr, io.EOF) {
-				return good, nil // torn last line that happens to end in a newline byte
+				return good, records, nil // torn last line that happens to end in a newline byte
 			}
-			return 0, fmt.Errorf("sim: journal line %d is corrupt: %w", line, jerr)
+			return 0, 0, fmt.Errorf("sim: journal line %d is corrupt: %w", records+1, jerr)
 		}
 		apply(&rec)
 		good += int64(len(b))

@@ -123,58 +123,56 @@ func TestNoEventsAfterStop(t *testing.T) {
 	}
 }
 
-func TestStopFromHandler(t *testing.T) {
-	n := openNet(t, t.TempDir())
-	num := n.Attach(gw)
-	done := make(chan struct{})
-	err := num.Start(context.Background(), func(ev gateway.Event) {
-		if ev.Kind == gateway.EventBanned {
-			num.Stop() // failover reacting to a ban must not deadlock
-			close(done)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Fault(gw, sim.FaultBan, 0); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Stop from the handler deadlocked")
-	}
-}
-
-func TestStopWaitsForInboundHandler(t *testing.T) {
-	n := openNet(t, t.TempDir())
-	num := n.Attach(gw)
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	var returned atomic.Bool
-	err := num.Start(context.Background(), func(ev gateway.Event) {
-		if ev.Kind == gateway.EventInbound {
-			close(entered)
-			<-release
-			returned.Store(true)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go n.Inbound(context.Background(), alice, gw, "Hi")
-	<-entered
-	stopDone := make(chan struct{})
-	go func() { num.Stop(); close(stopDone) }()
-	select {
-	case <-stopDone:
-		t.Fatal("Stop returned while a handler call was in progress")
-	case <-time.After(20 * time.Millisecond):
-	}
-	close(release)
-	<-stopDone
-	if !returned.Load() {
-		t.Fatal("Stop returned before the handler")
+// TestStopWaitsForHandler checks that Stop returns only after a handler
+// call in progress has returned, whether the call came from the number's
+// own goroutine (its connection) or from a sender's (a live inbound
+// message), and that no call starts after Stop returned.
+func TestStopWaitsForHandler(t *testing.T) {
+	for _, block := range []gateway.EventKind{gateway.EventConnected, gateway.EventInbound} {
+		t.Run(string(block), func(t *testing.T) {
+			n := openNet(t, t.TempDir())
+			num := n.Attach(gw)
+			entered := make(chan struct{})
+			release := make(chan struct{})
+			var returned, stopped atomic.Bool
+			var late atomic.Int32
+			err := num.Start(context.Background(), func(ev gateway.Event) {
+				if stopped.Load() {
+					late.Add(1)
+				}
+				if ev.Kind == block {
+					close(entered)
+					<-release
+					returned.Store(true)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if block == gateway.EventInbound {
+				go n.Inbound(context.Background(), alice, gw, "Hi")
+			}
+			<-entered
+			stopDone := make(chan struct{})
+			go func() { num.Stop(); stopped.Store(true); close(stopDone) }()
+			select {
+			case <-stopDone:
+				t.Fatal("Stop returned while a handler call was in progress")
+			case <-time.After(20 * time.Millisecond):
+			}
+			close(release)
+			<-stopDone
+			if !returned.Load() {
+				t.Fatal("Stop returned before the handler")
+			}
+			// What comes up now waits for the next Start.
+			if err := n.Inbound(context.Background(), bob, gw, "after stop"); err != nil {
+				t.Fatal(err)
+			}
+			if late.Load() != 0 {
+				t.Fatalf("%d handler calls after Stop returned", late.Load())
+			}
+		})
 	}
 }
 

@@ -42,7 +42,8 @@ type Network struct {
 
 // Open opens the network whose state is kept under dir, creating dir if it
 // does not exist, and restores the state a previous Open left there (even
-// if that process was killed).
+// if that process was killed). It compacts the journal first if it has
+// outgrown that state (see the package documentation).
 func Open(dir string, opts Options) (*Network, error) {
 	n := &Network{
 		now:      opts.Now,
@@ -62,11 +63,16 @@ func Open(dir string, opts Options) (*Network, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sim: create data directory: %w", err)
 	}
-	j, err := openJournal(filepath.Join(dir, journalName), n.apply)
+	path := filepath.Join(dir, journalName)
+	n.removeLeftover(path)
+	replayed, err := replayJournal(path, n.apply)
 	if err != nil {
 		return nil, err
 	}
-	n.j = j
+	n.compact(path, replayed)
+	if n.j, err = openJournal(path); err != nil {
+		return nil, err
+	}
 	for _, num := range n.numbers {
 		num.resumeFault()
 	}
@@ -75,7 +81,8 @@ func Open(dir string, opts Options) (*Network, error) {
 }
 
 // Close stops every number still started, flushes the journal to disk and
-// closes it. Calling it again does nothing.
+// closes it. Like Stop, it must not be called from a handler. Calling it
+// again does nothing.
 func (n *Network) Close() error {
 	if n.closed.Swap(true) {
 		return nil

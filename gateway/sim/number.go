@@ -23,8 +23,7 @@ type Number struct {
 	net    *Network
 	number string
 
-	sentMu sync.Mutex
-	sent   map[string]struct{} // IDs of messages this number has delivered
+	sent sentIDs // IDs of the messages this number delivered last
 
 	mu      sync.Mutex
 	s       *session // the current Start, nil when stopped
@@ -53,7 +52,7 @@ type pending struct {
 var _ gateway.Transport = (*Number)(nil)
 
 func newNumber(n *Network, number string) *Number {
-	return &Number{net: n, number: number, sent: make(map[string]struct{})}
+	return &Number{net: n, number: number}
 }
 
 // Number returns the E.164 of the gateway number.
@@ -83,19 +82,18 @@ func (num *Number) Start(ctx context.Context, handle func(gateway.Event)) error 
 	if num.s != nil {
 		return errors.New("sim: " + num.number + " is already started")
 	}
-	s := &session{handle: handle, wake: make(chan struct{}, 1), done: make(chan struct{}), inflight: make(map[uint64]int)}
+	s := &session{handle: handle, wake: make(chan struct{}, 1)}
 	num.s = s
 	num.announceFault()
-	go num.run(s)
+	s.calls.Go(func() { num.run(s) })
 	return nil
 }
 
-// Stop disconnects the number. Once it returns the handler is not called
-// again, not even for a call that was in progress in another goroutine.
-// What has not been handled stays queued for the next Start. Stop may be
-// called from the handler itself; calling it twice is harmless.
+// Stop disconnects the number. Stop must not be called from the handler;
+// it waits for handler calls in flight to return, and after it returns no
+// handler call starts. What has not been handled stays queued for the next
+// Start. Calling it again does nothing.
 func (num *Number) Stop() {
-	me := goid()
 	num.mu.Lock()
 	s := num.s
 	if s == nil {
@@ -103,32 +101,20 @@ func (num *Number) Stop() {
 		return
 	}
 	num.s = nil
-	s.stopping = true
-	s.up = false
+	s.stopping, s.up = true, false
 	s.signal()
-	s.notify()
-	// A handler call in progress elsewhere must end before Stop returns;
-	// one in this goroutine is the caller, and waiting for it would hang.
-	for s.othersInflight(me) {
-		ch := s.changed()
-		num.mu.Unlock()
-		<-ch
-		num.mu.Lock()
-	}
-	self := s.goid == me
+	s.notify() // live inbound messages waiting for the connection queue instead
 	num.mu.Unlock()
-	if !self {
-		<-s.done
-	}
+	s.calls.Wait()
 }
 
 // Send delivers msg like WhatsApp would: at once to a single recipient or to
 // every group member but the sender, then reports a delivered receipt to the
 // handler (receipts that queue up back to back, because the handler is
 // slower than the sends, arrive as one event listing all their IDs, as
-// WhatsApp batches them). A message ID this number has delivered before is
-// dropped without
-// error, so a resend after a crash is not a duplicate. Errors:
+// WhatsApp batches them). A message ID among the last sentWindow (100,000)
+// this number delivered is dropped without error, so a resend after a crash
+// is not a duplicate. Errors:
 // gateway.ErrNotConnected while the number is stopped, disconnected or
 // banned; a permanent *gateway.SendError for a recipient not on WhatsApp,
 // an invalid message or an unknown group; ctx's error if it ends during a
@@ -159,12 +145,12 @@ func (num *Number) Send(ctx context.Context, msg gateway.Outbound) error {
 	if msg.GroupID != "" {
 		return num.sendGroup(m, msg.GroupID)
 	}
-	if !num.reserve(m.ID) {
+	if !num.sent.reserve(m.ID) {
 		return nil
 	}
 	u := num.net.user(m.To)
 	if u.off.Load() {
-		num.release(m.ID)
+		num.sent.release(m.ID)
 		return &gateway.SendError{Code: CodeNotOnWhatsApp, Reason: "recipient is not on WhatsApp", Permanent: true, NotOnWhatsApp: true}
 	}
 	buf, err := encode(&record{Op: opSend, GW: num.number, Msg: &m})
@@ -174,12 +160,12 @@ func (num *Number) Send(ctx context.Context, msg gateway.Outbound) error {
 		// order, so a restart shows messages in the order they arrived.
 		err = num.enqueue(buf, pending{ev: num.deliveredEvent(m)}, true)
 		if err == nil {
-			u.deliver(m)
+			u.deliver(m, true)
 		}
 		u.mu.Unlock()
 	}
 	if err != nil {
-		num.release(m.ID)
+		num.sent.release(m.ID)
 	}
 	return err
 }
@@ -247,7 +233,7 @@ func (num *Number) sendGroup(m Message, groupID string) error {
 		}
 	}
 	m.Group = name
-	if !num.reserve(m.ID) {
+	if !num.sent.reserve(m.ID) {
 		return nil
 	}
 	buf, err := encode(&record{Op: opSend, GW: num.number, Msg: &m, To: to})
@@ -255,7 +241,7 @@ func (num *Number) sendGroup(m Message, groupID string) error {
 		err = num.enqueue(buf, pending{ev: num.deliveredEvent(m)}, true)
 	}
 	if err != nil {
-		num.release(m.ID)
+		num.sent.release(m.ID)
 		return err
 	}
 	for _, member := range to {
@@ -263,7 +249,7 @@ func (num *Number) sendGroup(m Message, groupID string) error {
 		c.To = member
 		u := n.user(member)
 		u.mu.Lock()
-		u.deliver(c)
+		u.deliver(c, true)
 		u.mu.Unlock()
 	}
 	return nil
@@ -271,25 +257,6 @@ func (num *Number) sendGroup(m Message, groupID string) error {
 
 func (num *Number) deliveredEvent(m Message) gateway.Event {
 	return gateway.Event{Kind: gateway.EventReceipt, Gateway: num.number, At: m.At, MessageIDs: []string{m.ID}, Receipt: gateway.ReceiptDelivered}
-}
-
-// reserve claims id for a send; false means it was delivered (or is being
-// delivered) already and the send is to be dropped.
-func (num *Number) reserve(id string) bool {
-	num.sentMu.Lock()
-	defer num.sentMu.Unlock()
-	if _, dup := num.sent[id]; dup {
-		return false
-	}
-	num.sent[id] = struct{}{}
-	return true
-}
-
-// release gives up a claim whose send failed, so a retry can deliver it.
-func (num *Number) release(id string) {
-	num.sentMu.Lock()
-	delete(num.sent, id)
-	num.sentMu.Unlock()
 }
 
 // enqueue writes the encoded record buf, numbered with the next sequence,

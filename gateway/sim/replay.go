@@ -40,6 +40,9 @@ func (n *Network) apply(r *record) {
 		num := n.replayNumber(r.GW)
 		num.acked = max(num.acked, r.Seq)
 		num.ackedJournaled = num.acked
+		// After a compaction the events up to Seq are gone, and with them
+		// what told the sequence; new events must still number after them.
+		num.nextSeq = max(num.nextSeq, r.Seq)
 		for num.backlog.len() > 0 && num.backlog.front().seq <= r.Seq {
 			if num.backlog.front().inbound {
 				num.queuedInbound--
@@ -51,6 +54,19 @@ func (n *Network) apply(r *record) {
 		num.fault.kind, num.fault.until = r.Kind, r.Until
 	case opProfile:
 		n.replayNumber(r.GW).profile = gateway.Profile{Image: r.Image, About: r.About}
+	case opInbox:
+		if r.Msg != nil {
+			n.user(r.N).deliver(*r.Msg, r.Unread)
+		}
+	case opSent:
+		num := n.replayNumber(r.GW)
+		for _, id := range r.IDs {
+			num.sent.reserve(id)
+		}
+	case opReceipt:
+		n.replayNumber(r.GW).replayQueue(r.Seq, gateway.Event{
+			Kind: gateway.EventReceipt, Gateway: r.GW, At: r.At, MessageIDs: r.IDs, Receipt: r.Kind,
+		}, false)
 	default:
 		// A record from a newer version: skipping it loses only what it
 		// added, which this version would not understand anyway.
@@ -75,14 +91,14 @@ func (n *Network) replaySend(r *record) {
 	}
 	num := n.replayNumber(r.GW)
 	m := *r.Msg
-	num.sent[m.ID] = struct{}{}
+	num.sent.reserve(m.ID)
 	if m.To != "" {
-		n.user(m.To).deliver(m)
+		n.user(m.To).deliver(m, true)
 	} else {
 		for _, to := range r.To {
 			c := m
 			c.To = to
-			n.user(to).deliver(c)
+			n.user(to).deliver(c, true)
 		}
 	}
 	num.replayQueue(r.Seq, num.deliveredEvent(m), false)
@@ -94,7 +110,7 @@ func (n *Network) replayRead(r *record) {
 	for _, id := range r.IDs {
 		ids[id] = true
 	}
-	if left := slices.DeleteFunc(u.unread[r.GW], func(i int) bool { return ids[u.inbox[i].ID] }); len(left) > 0 {
+	if left := slices.DeleteFunc(u.unread[r.GW], func(pos int) bool { return ids[u.inbox[pos-u.dropped].ID] }); len(left) > 0 {
 		u.unread[r.GW] = left
 	} else {
 		delete(u.unread, r.GW) // also fine on a nil map

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -290,4 +291,30 @@ func TestConcurrentSends(t *testing.T) {
 		}
 		return k == total
 	})
+}
+
+// TestGeneratedMessageIDs checks that IDs the network makes up have the
+// shape of whatsmeow's GenerateMessageID: 3EB0 and 18 upper-case hex digits.
+func TestGeneratedMessageIDs(t *testing.T) {
+	n := openNet(t, t.TempDir())
+	num, rec := start(t, n, gw)
+	mustSend(t, num, gateway.Outbound{To: alice, Kind: gateway.KindText, Text: "no ID given"})
+	if err := n.Inbound(context.Background(), alice, gw, "Hi"); err != nil {
+		t.Fatal(err)
+	}
+	shape := regexp.MustCompile(`^3EB0[0-9A-F]{18}$`)
+	sent, in := n.Messages(alice)[0].ID, ""
+	for _, ev := range rec.all() {
+		if ev.Kind == gateway.EventInbound {
+			in = ev.MessageID
+		}
+	}
+	for _, id := range []string{sent, in} {
+		if !shape.MatchString(id) {
+			t.Errorf("message ID %q does not look like WhatsApp's", id)
+		}
+	}
+	if sent == in {
+		t.Errorf("two messages got the same ID %q", sent)
+	}
 }

@@ -3,12 +3,26 @@
 // WhatsApp, so it behaves like an external network rather than a mock: its
 // users, groups and inboxes outlive the gateway (they are journaled under a
 // data directory and survive a restart or a kill -9), it drops a message
-// whose ID it has already delivered, it queues what arrives for a number
+// whose ID it has recently delivered, it queues what arrives for a number
 // that is offline, and faults (disconnect, temporary ban, ban, slow sends)
 // can be injected by hand.
 //
 // A Network holds the simulated users and groups; Attach gives the
 // gateway.Transport of one gateway number on it.
+//
+// Memory stays bounded however many messages the network carries, as a
+// long demo or a load test needs. An inbox keeps its user's last 1,000
+// messages: older ones drop out, and one that drops out unread is never
+// reported read. A gateway number remembers the IDs of the last 100,000
+// messages it delivered to drop resends, as WhatsApp too recognises only
+// recent ones. The journal grows with every message until the next Open,
+// which compacts it once it holds more than twice the records the state
+// needs, and more than 10,000: it rewrites it as just those records (users
+// off WhatsApp, groups, inboxes with their read state, remembered IDs,
+// bans, profiles, and the events each number's handler has not yet
+// returned from). The rewrite goes to a temporary file that is synced and
+// renamed over the journal, so a crash at any point leaves one whole
+// journal or the other.
 package sim
 
 import (
@@ -97,10 +111,11 @@ func checkE164(what, s string) error {
 	return nil
 }
 
-// newMessageID makes an ID in the shape WhatsApp Web uses (3EB0 and 16 hex
-// digits), random so that IDs from different runs of the network never meet.
+// newMessageID makes an ID in the shape whatsmeow's GenerateMessageID
+// gives (3EB0 and 18 upper-case hex digits), random so that IDs from
+// different runs of the network never meet.
 func newMessageID() string {
-	var b [8]byte
+	var b [9]byte
 	_, _ = io.ReadFull(rand.Reader, b[:])
 	return "3EB0" + strings.ToUpper(hex.EncodeToString(b[:]))
 }

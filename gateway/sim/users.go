@@ -8,15 +8,23 @@ import (
 	"higate/gateway"
 )
 
+// inboxLimit is how many messages a simulated user's inbox keeps; older
+// ones drop out. A load test sends millions of messages, and neither memory
+// nor the journal should hold them all; nobody reads that far back.
+const inboxLimit = 1000
+
 // user is a simulated WhatsApp account as the network sees it: whether it
 // is on WhatsApp, and its inbox. A gateway number in a group has one too,
-// for the group messages other gateway numbers send there.
+// for the group messages other gateway numbers send there. A message's
+// position counts every message the user ever received, so it stays put
+// when older ones drop out of the inbox: inbox[pos-dropped] is the message.
 type user struct {
 	off atomic.Bool // set off WhatsApp by SetOnWhatsApp; everyone else is on it
 
-	mu     sync.Mutex
-	inbox  []Message
-	unread map[string][]int // gateway number -> indexes into inbox not yet read
+	mu      sync.Mutex
+	inbox   []Message        // the last inboxLimit messages, oldest first
+	dropped int              // messages that have dropped out of the inbox
+	unread  map[string][]int // gateway number -> positions not yet read, ascending
 }
 
 // user returns the simulated user `number`, creating it. Creating one needs
@@ -56,8 +64,9 @@ func (n *Network) setOn(number string, on bool) error {
 	return nil
 }
 
-// Messages returns what simulated user `number` has received, oldest first;
-// an empty (not nil) slice if nothing, so it encodes as a JSON array.
+// Messages returns the last 1,000 messages simulated user `number` has
+// received, oldest first; an empty (not nil) slice if nothing, so it
+// encodes as a JSON array.
 func (n *Network) Messages(number string) []Message {
 	v, ok := n.users.Load(number)
 	if !ok {
@@ -91,8 +100,8 @@ func (n *Network) Read(number, gw string) error {
 		return nil
 	}
 	ids := make([]string, len(idx))
-	for k, i := range idx {
-		ids[k] = u.inbox[i].ID
+	for k, pos := range idx {
+		ids[k] = u.inbox[pos-u.dropped].ID
 	}
 	at := n.now().Round(0)
 	ev := gateway.Event{Kind: gateway.EventReceipt, Gateway: gw, At: at, MessageIDs: ids, Receipt: gateway.ReceiptRead}
@@ -107,11 +116,44 @@ func (n *Network) Read(number, gw string) error {
 	return nil
 }
 
-// deliver puts m into user u's inbox as unread.
-func (u *user) deliver(m Message) {
-	if u.unread == nil {
-		u.unread = make(map[string][]int)
+// deliver appends m to user u's inbox, as unread if unread is set, and
+// lets the oldest message drop out past inboxLimit. One that drops out
+// unread is never reported read.
+func (u *user) deliver(m Message, unread bool) {
+	if unread {
+		if u.unread == nil {
+			u.unread = make(map[string][]int)
+		}
+		u.unread[m.From] = append(u.unread[m.From], u.dropped+len(u.inbox))
 	}
-	u.unread[m.From] = append(u.unread[m.From], len(u.inbox))
 	u.inbox = append(u.inbox, m)
+	if len(u.inbox) <= inboxLimit {
+		return
+	}
+	// Positions ascend, so if the oldest message is unread it is first in
+	// its sender's list.
+	from := u.inbox[0].From
+	if idx := u.unread[from]; len(idx) > 0 && idx[0] == u.dropped {
+		if len(idx) == 1 {
+			delete(u.unread, from)
+		} else {
+			u.unread[from] = idx[1:]
+		}
+	}
+	// Reslicing drops the front without copying; append moves the rest to
+	// a fresh array when this one is used up.
+	u.inbox[0] = Message{}
+	u.inbox = u.inbox[1:]
+	u.dropped++
+}
+
+// unreadFlags tells, for each message in the inbox, whether it is unread.
+func (u *user) unreadFlags() []bool {
+	out := make([]bool, len(u.inbox))
+	for _, idx := range u.unread {
+		for _, pos := range idx {
+			out[pos-u.dropped] = true
+		}
+	}
+	return out
 }
