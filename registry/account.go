@@ -39,6 +39,11 @@ type Account struct {
 	CreatedAt  time.Time     `json:"created_at"`
 	PayPal     PayPalRefs    `json:"paypal,omitzero"`
 	Webhook    Webhook       `json:"webhook,omitzero"`
+
+	// PaidThrough is the end of the paid (or trial) period. PeriodEnd, which
+	// Authenticate enforces, is this plus the operator's grace period, so a
+	// late renewal does not cut a paying customer off.
+	PaidThrough time.Time `json:"paid_through,omitzero"`
 }
 
 // PayPalRefs link an account to its PayPal subscription and payments.

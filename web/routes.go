@@ -49,5 +49,6 @@ func (s *server) routes() http.Handler {
 	r.Handle("/sandbox/api/users/{number}", s.sandboxOnly(s.handleSandboxUser)).Methods(http.MethodPost)
 	r.Handle("/sandbox/api/read", s.sandboxOnly(s.handleSandboxRead)).Methods(http.MethodPost)
 	r.Handle("/sandbox/api/numbers/{number}/fault", s.sandboxOnly(s.handleSandboxFault)).Methods(http.MethodPost)
+	s.billingRoutes(r) // checkout, PayPal webhook, recovery, secret rotation, admin billing (billing.go)
 	return r
 }

@@ -55,6 +55,7 @@ func (s *server) handleSend(kind string, group bool) handler {
 			return err
 		}
 		acc, err := s.Store.Accept(req)
+		s.billingSendHook(acct, err) // a 469 may mail the owner, once a window
 		setRateHeaders(w, acc.Limit, acc.Remaining, acc.Reset.Seconds())
 		if err != nil {
 			return err

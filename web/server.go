@@ -26,6 +26,7 @@ type Deps struct {
 	Gateway    *gateway.Service
 	Sim        *sim.Network
 	Webhooks   *webhook.Sender
+	Billing    *Billing // nil or without PayPal: billing off (admin offline payments still work)
 	AdminToken string
 	Logger     *slog.Logger
 }

@@ -22,6 +22,7 @@ type config struct {
 	Demo       bool
 	LogLevel   slog.Level
 	JobExpiry  time.Duration
+	Billing    billingConfig // PayPal and mail (billing.go)
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -53,6 +54,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("HIGATE_JOB_EXPIRY: %w", err)
 	}
 	fs.DurationVar(&c.JobExpiry, "job-expiry", expiry, "how long a job may wait before it fails as expired (HIGATE_JOB_EXPIRY)")
+	if err := c.Billing.register(fs, env); err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -78,6 +82,9 @@ func (c config) Validate() error {
 	}
 	if c.JobExpiry < time.Minute {
 		return errors.New("--job-expiry must be at least 1m")
+	}
+	if err := c.Billing.Validate(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ commands:
   pair      link a real WhatsApp number to an instance (QR code in the terminal)
   rotate    make a standby number an instance's active number
   numbers   list gateway numbers with their state
+  paypal    paypal setup: create the PayPal product and plans, print their IDs
   version   print the version
 
 pair, rotate and numbers talk to the running gateway (--server, --admin-token).
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return rotateCmd(ctx, args[2:], getenv, stdout, stderr)
 	case "numbers":
 		return numbersCmd(ctx, args[2:], getenv, stdout, stderr)
+	case "paypal":
+		return paypalCmd(ctx, args[2:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "higate", version)
 		return nil

@@ -75,13 +75,18 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(hookCtx); close(hooksDone) }()
 	defer func() { stopHooks(); <-hooksDone }()
+	billing, stopBilling, err := startBilling(cfg.Billing, store, log) // its loop stops after HTTP, before the gateway
+	if err != nil {
+		return err
+	}
+	defer stopBilling()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, AdminToken: cfg.AdminToken, Logger: log}),
+		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing, AdminToken: cfg.AdminToken, Logger: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
