@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -150,11 +151,21 @@ func (s *Store) DueDeliveries(max int) ([]Delivery, error) {
 	return out, err
 }
 
+// Attempt is the result of one webhook delivery attempt.
+type Attempt struct {
+	Status int    // HTTP status; 0 when no response came
+	Error  string // what went wrong, if anything
+	OK     bool
+	GiveUp bool      // stop retrying this delivery (too old, or the receiver is gone)
+	Gone   bool      // the receiver answered 410: switch the webhook off now
+	Next   time.Time // when to retry a failure
+}
+
 // DeliveryResult records an attempt. A success clears the account's failure
-// count; a failure schedules retry at next, gives up when giveUp is set,
-// and deactivates the webhook after maxFails consecutive failures. It
-// reports whether this attempt deactivated the webhook.
-func (s *Store) DeliveryResult(id uint64, status int, errText string, ok, giveUp bool, next time.Time, maxFails int) (deactivated bool, err error) {
+// count; a failure schedules a retry, gives up when asked, and deactivates
+// the webhook when the receiver is gone or after maxFails consecutive
+// failures. It reports whether this attempt deactivated the webhook.
+func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated bool, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		deactivated = false
 		now := s.now().UTC()
@@ -168,19 +179,24 @@ func (s *Store) DeliveryResult(id uint64, status int, errText string, ok, giveUp
 			return err
 		}
 		d.Attempts++
-		d.LastStatus, d.LastError = status, errText
+		d.LastStatus, d.LastError = at.Status, at.Error
 		switch {
-		case ok:
+		case at.OK:
 			d.State, d.DeliveredAt = DeliveryDelivered, now
 			a.Webhook.Fails = 0
 		default:
 			a.Webhook.Fails++
-			d.NextAt = next
-			if giveUp {
+			d.NextAt = at.Next
+			if at.GiveUp {
 				d.State = DeliveryFailed
 			}
-			if a.Webhook.Fails >= maxFails && a.Webhook.Active {
+			if (at.Gone || a.Webhook.Fails >= maxFails) && a.Webhook.Active {
 				a.Webhook.Active, deactivated = false, true
+				err := addEvent(tx, now, Event{Kind: "webhook_deactivated", Instance: a.Instance,
+					Detail: fmt.Sprintf("account %s: webhook switched off after %d failures (last: %s)", a.ClientID, a.Webhook.Fails, at.Error)})
+				if err != nil {
+					return err
+				}
 			}
 		}
 		if d.State != DeliveryPending {

@@ -226,10 +226,10 @@ func TestOutboxOrderPerAccount(t *testing.T) {
 			t.Fatalf("step %d: due %+v", i, due)
 		}
 		if i == 0 { // a failure keeps it at the head
-			f.store.DeliveryResult(due[0].ID, 500, "HTTP 500", false, false, f.clock(), 20)
+			f.store.DeliveryResult(due[0].ID, registry.Attempt{Status: 500, Error: "HTTP 500", Next: f.clock()}, 20)
 			due, _ = f.store.DueDeliveries(10)
 		}
-		f.store.DeliveryResult(due[0].ID, 200, "", true, false, time.Time{}, 20)
+		f.store.DeliveryResult(due[0].ID, registry.Attempt{Status: 200, OK: true}, 20)
 	}
 	if due, _ := f.store.DueDeliveries(10); len(due) != 0 {
 		t.Fatalf("left %+v", due)

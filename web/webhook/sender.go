@@ -150,38 +150,28 @@ func (s *Sender) deliver(ctx context.Context, d registry.Delivery) {
 		return
 	}
 	status, err := s.post(ctx, a.Webhook, d.Event, "dlv_"+strconv.FormatUint(d.ID, 10), d.Body)
-	ok := err == nil && status < 300
-	now := s.store.Now()
-	giveUp := !ok && (status == http.StatusGone || now.Sub(d.CreatedAt) >= s.opts.MaxAge)
-	errText := ""
-	if err != nil {
-		errText = err.Error()
-	} else if !ok {
-		errText = "HTTP " + strconv.Itoa(status)
-	}
-	if ctx.Err() != nil && !ok {
+	if ctx.Err() != nil && (err != nil || status >= 300) {
 		return // shutting down: the attempt did not count; it is still pending
 	}
-	deactivated, err := s.store.DeliveryResult(d.ID, status, errText, ok, giveUp,
-		now.Add(s.opts.Backoff(d.Attempts+1)), s.opts.MaxFails)
+	now := s.store.Now()
+	at := registry.Attempt{Status: status, OK: err == nil && status < 300, Gone: status == http.StatusGone,
+		Next: now.Add(s.opts.Backoff(d.Attempts + 1))}
+	at.GiveUp = !at.OK && (at.Gone || now.Sub(d.CreatedAt) >= s.opts.MaxAge)
+	if err != nil {
+		at.Error = err.Error()
+	} else if !at.OK {
+		at.Error = "HTTP " + strconv.Itoa(status)
+	}
+	deactivated, err := s.store.DeliveryResult(d.ID, at, s.opts.MaxFails)
 	if err != nil {
 		s.log.Error("record webhook delivery", "delivery", d.ID, "err", err)
 		return
 	}
-	if !ok {
-		s.log.Warn("webhook delivery failed", "delivery", d.ID, "account", d.Account, "status", status, "err", errText, "gave_up", giveUp)
-	}
-	if status == http.StatusGone && a.Webhook.Active {
-		// The receiver says it is gone for good: stop until re-activated.
-		deactivated = true
-		if _, err := s.store.UpdateAccount(d.Account, func(a *registry.Account) error { a.Webhook.Active = false; return nil }); err != nil {
-			s.log.Error("deactivate webhook", "err", err)
-		}
+	if !at.OK {
+		s.log.Warn("webhook delivery failed", "delivery", d.ID, "account", d.Account, "status", status, "err", at.Error, "gave_up", at.GiveUp)
 	}
 	if deactivated {
 		s.log.Warn("webhook deactivated", "account", d.Account, "failures", s.opts.MaxFails)
-		_ = s.store.AddEvent(registry.Event{Kind: "webhook_deactivated", Instance: a.Instance,
-			Detail: fmt.Sprintf("account %s: webhook switched off after repeated failures (last: %s)", a.ClientID, errText)})
 		if s.opts.Deactivated != nil {
 			s.opts.Deactivated(a)
 		}
