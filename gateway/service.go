@@ -34,7 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 	Hooks  Hooks
 	// Batch is how many jobs a dispatcher claims at once when its number has
-	// no pacing gap; default 64.
+	// no pacing gap; default 512. Large batches matter under load: each
+	// batch costs two write transactions (claim, finish), and bbolt has one
+	// writer, which API sends wait for too.
 	Batch int
 	// Backoff is the wait before retry n (1-based) of a transient failure;
 	// default exponential from 1 s to 5 min with jitter.
@@ -66,7 +68,7 @@ func NewService(opts Options) *Service {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Batch <= 0 {
-		opts.Batch = 64
+		opts.Batch = 512
 	}
 	if opts.Backoff == nil {
 		opts.Backoff = defaultBackoff
@@ -215,6 +217,7 @@ func (s *Service) AddNumber(n registry.Number) (registry.Number, error) {
 	if err != nil {
 		return n, err
 	}
+	s.stopLine(n.Number) // a retired number coming back gets a fresh transport
 	if err := s.startLine(n); err != nil {
 		return n, err
 	}

@@ -41,6 +41,7 @@ func (s *server) routes() http.Handler {
 	r.Handle("/admin/api/numbers/{number}/pairing/code", s.adminOnly(s.handlePairCode)).Methods(http.MethodPost)
 	r.Handle("/admin/api/numbers/{number}/pacing", s.adminOnly(s.handlePacing)).Methods(http.MethodPut)
 	r.Handle("/admin/api/events", s.adminOnly(s.handleEvents)).Methods(http.MethodGet)
+	r.Handle("/admin/pair", s.wrap(s.handlePairPage)).Methods(http.MethodGet)
 
 	// Sandbox API (simulated network).
 	r.Handle("/sandbox/api/inbound", s.sandboxOnly(s.handleSandboxInbound)).Methods(http.MethodPost)
