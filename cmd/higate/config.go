@@ -22,6 +22,7 @@ type config struct {
 	Demo       bool
 	LogLevel   slog.Level
 	JobExpiry  time.Duration
+	WATyping   bool // whatsmeow numbers show "typing…" before each send
 	Billing    billingConfig // PayPal and mail (billing.go)
 }
 
@@ -54,6 +55,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("HIGATE_JOB_EXPIRY: %w", err)
 	}
 	fs.DurationVar(&c.JobExpiry, "job-expiry", expiry, "how long a job may wait before it fails as expired (HIGATE_JOB_EXPIRY)")
+	typing, err := strconv.ParseBool(env("HIGATE_WA_TYPING", "false"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_WA_TYPING: %w", err)
+	}
+	fs.BoolVar(&c.WATyping, "wa-typing", typing, "real numbers show a typing indicator before each send, as a person would (HIGATE_WA_TYPING)")
 	if err := c.Billing.register(fs, env); err != nil {
 		return c, err
 	}

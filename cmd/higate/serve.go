@@ -124,7 +124,7 @@ func dialer(ctx context.Context, cfg config, network *sim.Network, log *slog.Log
 			}
 			return network.Attach(n.Number), nil
 		case "whatsmeow":
-			return wameow.Open(ctx, wameow.Options{Dir: cfg.Data, Number: n.Number, Logger: log})
+			return wameow.Open(ctx, wameow.Options{Dir: cfg.Data, Number: n.Number, Logger: log, Typing: cfg.WATyping})
 		}
 		return nil, fmt.Errorf("unknown transport %q", n.Transport)
 	}
