@@ -22,7 +22,7 @@ type config struct {
 	Demo       bool
 	LogLevel   slog.Level
 	JobExpiry  time.Duration
-	WATyping   bool // whatsmeow numbers show "typing…" before each send
+	WATyping   bool          // whatsmeow numbers show "typing…" before each send
 	Billing    billingConfig // PayPal and mail (billing.go)
 }
 
