@@ -140,7 +140,8 @@ func (d *dispatcher) send(ctx context.Context, active registry.Number, j registr
 
 func (d *dispatcher) retry(j registry.Job, why string) registry.Outcome {
 	return registry.Outcome{JobID: j.ID, Retry: true, Error: why,
-		NotBefore: time.Now().Add(d.svc.opts.Backoff(j.Attempts))}
+		// The registry's clock, since Claim compares NotBefore with it.
+		NotBefore: d.svc.store.Now().Add(d.svc.opts.Backoff(j.Attempts))}
 }
 
 // pace waits until the number's gap (plus jitter) since its last send has passed.

@@ -64,7 +64,7 @@ func (s *Store) Accept(req SendRequest) (Accepted, error) {
 func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, error) {
 	now := s.now().UTC()
 	var acct Account
-	if err := getJSON(tx.Bucket(bucketAccounts), []byte(req.ClientID), &acct); err != nil {
+	if err := s.accounts.get(tx.Bucket(bucketAccounts), []byte(req.ClientID), &acct); err != nil {
 		return *out, errBadCredentials
 	}
 	if err := s.usable(acct); err != nil {
@@ -87,7 +87,7 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 	if err := planAllows(acct.Plan, req.Kind); err != nil {
 		return *out, err
 	}
-	active, err := activeNumber(tx, req.Instance)
+	active, err := s.activeNumber(tx, req.Instance)
 	if err != nil || !active.Serving() {
 		return *out, Errorf(CodeUnavailable, "retry later; GET /v1/gateway/status?instance=N tells when it is back",
 			"instance %d has no usable gateway number right now", req.Instance)
@@ -96,7 +96,7 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 	newRecipient := false
 	if req.To != "" {
 		var reg Registration
-		err := getJSON(tx.Bucket(bucketRegistrations), pairKey(active.Number, req.To), &reg)
+		err := s.registrations.get(tx.Bucket(bucketRegistrations), pairKey(active.Number, req.To), &reg)
 		if err != nil || !reg.Active() {
 			return *out, notRegistered(req.To, active.Number)
 		}

@@ -326,21 +326,21 @@ func (s *Store) ActiveNumber(instance uint64) (Number, error) {
 	var n Number
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		n, err = activeNumber(tx, instance)
+		n, err = s.activeNumber(tx, instance)
 		return err
 	})
 	return n, err
 }
 
-func activeNumber(tx *bolt.Tx, instance uint64) (Number, error) {
+func (s *Store) activeNumber(tx *bolt.Tx, instance uint64) (Number, error) {
 	var in Instance
-	if err := getJSON(tx.Bucket(bucketInstances), u64(instance), &in); err != nil {
+	if err := s.instances.get(tx.Bucket(bucketInstances), u64(instance), &in); err != nil {
 		return Number{}, err
 	}
 	nb := tx.Bucket(bucketNumbers)
 	for _, num := range in.Numbers {
 		var n Number
-		if err := getJSON(nb, []byte(num), &n); err != nil {
+		if err := s.numbers.get(nb, []byte(num), &n); err != nil {
 			return Number{}, err
 		}
 		if n.Role == RoleActive {

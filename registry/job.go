@@ -113,7 +113,7 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	}
 	j.ID, j.MessageID, j.State = id, newMessageID(), JobQueued
 	j.CreatedAt, j.UpdatedAt, j.ExpiresAt = now, now, now.Add(s.jobExpiry)
-	if err := putJSON(jb, u64(id), j); err != nil {
+	if err := s.jobs.put(jb, u64(id), *j); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketQueue).Put(queueKey(*j), nil); err != nil {

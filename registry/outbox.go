@@ -113,7 +113,7 @@ func (s *Store) statusChanged(tx *bolt.Tx, j Job) error {
 		return nil
 	}
 	var a Account
-	if err := getJSON(tx.Bucket(bucketAccounts), []byte(j.Account), &a); err != nil || !a.Webhook.Wants(EventJobStatus) {
+	if err := s.accounts.get(tx.Bucket(bucketAccounts), []byte(j.Account), &a); err != nil || !a.Webhook.Wants(EventJobStatus) {
 		return nil
 	}
 	data, err := json.Marshal(JobStatusEvent{Event: EventJobStatus, ID: j.IDString(), Status: string(j.State),

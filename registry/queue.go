@@ -42,7 +42,7 @@ func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next ti
 		var done [][]byte // queue keys of jobs that ended; deleted after the scan
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(jobs) < max; k, _ = c.Next() {
 			var j Job
-			if err := getJSON(jb, k[9:], &j); err != nil {
+			if err := s.jobs.get(jb, k[9:], &j); err != nil {
 				return err
 			}
 			switch {
@@ -65,7 +65,7 @@ func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next ti
 			}
 			if j.To != "" && j.Priority != PrioritySystem {
 				var reg Registration
-				switch getJSON(rb, pairKey(via, j.To), &reg) {
+				switch s.registrations.get(rb, pairKey(via, j.To), &reg) {
 				case ErrNotFound:
 					if j.Waiting != WaitReregister {
 						j.Waiting, j.UpdatedAt = WaitReregister, now
@@ -89,7 +89,7 @@ func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next ti
 			if j.From != "" {
 				j.SentVia = j.From
 			}
-			if err := putJSON(jb, u64(j.ID), j); err != nil {
+			if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)
@@ -131,7 +131,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 		jb, qb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue)
 		for _, o := range outcomes {
 			var j Job
-			if err := getJSON(jb, u64(o.JobID), &j); err != nil {
+			if err := s.jobs.get(jb, u64(o.JobID), &j); err != nil {
 				return err
 			}
 			if j.Final() {
@@ -155,7 +155,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 				continue
 			}
 			j.UpdatedAt = now
-			if err := putJSON(jb, u64(j.ID), j); err != nil {
+			if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
 				return err
 			}
 			if err := s.statusChanged(tx, j); err != nil {
@@ -218,7 +218,7 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				continue // not ours (a message sent from the phone itself)
 			}
 			var j Job
-			if err := getJSON(jb, key, &j); err != nil {
+			if err := s.jobs.get(jb, key, &j); err != nil {
 				return err
 			}
 			if rank(j.State) >= rank(to) {
@@ -236,7 +236,7 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				}
 			}
 			j.State, j.UpdatedAt = to, now
-			if err := putJSON(jb, key, j); err != nil {
+			if err := s.jobs.put(jb, key, j); err != nil {
 				return err
 			}
 			if err := s.statusChanged(tx, j); err != nil {

@@ -57,6 +57,15 @@ type Store struct {
 	log       *slog.Logger
 	jobExpiry time.Duration
 	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
+
+	// Decoded hot records for the write path; see decodeCache.
+	accounts  decodeCache[Account]
+	instances decodeCache[Instance]
+	numbers   decodeCache[Number]
+	// Registrations and jobs have no slices, so sharing is no concern;
+	// jobs are remembered as written, for the dispatcher's next step.
+	registrations decodeCache[Registration]
+	jobs          decodeCache[Job]
 }
 
 // Open opens (creating if needed) the registry in dir: dir/higate.db and the

@@ -4,6 +4,7 @@ package phone
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -18,6 +19,46 @@ var ErrInvalid = errors.New("invalid phone number")
 // required, because WhatsApp serves ranges libphonenumber does not know yet
 // (and the sandbox uses the fictional 555 ranges).
 func Normalize(s string) (string, error) {
+	if len(s) > maxCachedInput {
+		return normalize(s)
+	}
+	cache.mu.RLock()
+	r, ok := cache.m[s]
+	cache.mu.RUnlock()
+	if ok {
+		return r.e164, r.err
+	}
+	e164, err := normalize(s)
+	cache.mu.Lock()
+	if cache.m == nil || len(cache.m) >= cacheSize {
+		cache.m = make(map[string]normalized, 1024)
+	}
+	cache.m[s] = normalized{e164, err}
+	cache.mu.Unlock()
+	return e164, err
+}
+
+// cache holds Normalize's recent results. Parsing with libphonenumber's
+// regular expressions was the costliest step of accepting a send, and
+// developers send to the same recipients again and again (plans cap how
+// many there may be). Normalize is a pure function, so the cache changes
+// nothing but speed. When full it starts afresh.
+var cache struct {
+	mu sync.RWMutex
+	m  map[string]normalized
+}
+
+type normalized struct {
+	e164 string
+	err  error
+}
+
+const (
+	cacheSize      = 16384
+	maxCachedInput = 32 // longer inputs are not numbers worth remembering
+)
+
+func normalize(s string) (string, error) {
 	var digits strings.Builder
 	for _, r := range s {
 		switch {
