@@ -29,48 +29,48 @@ func (s *Service) inbound(ev Event) {
 		return // group chatter is for webhooks only
 	}
 	intent, tag := lang.Classify(ev.Text, ev.From)
-	var reply string
+	auto := !in.NoAutoReplies // the instance's owner may answer alone
 	switch intent {
 	case lang.Greeting:
-		if _, err := s.store.Register(in.ID, ev.Gateway, ev.From, tag.String(), ev.Text); err != nil {
+		reply := ""
+		if auto {
+			reply = lang.Confirmation(tag, ev.Gateway)
+		}
+		if _, err := s.store.Greet(in.ID, ev.Gateway, ev.From, tag.String(), ev.Text, reply); err != nil {
 			s.log.Error("register", "err", err)
 			return
 		}
 		s.log.Info("registered", "instance", in.ID, "gateway", phone.Mask(ev.Gateway), "user", phone.Mask(ev.From), "lang", tag)
-		s.Wake(in.ID) // jobs awaiting this user's re-registration may go now
-		reply = lang.Confirmation(tag, ev.Gateway)
 	case lang.OptOut:
-		reg, found, err := s.store.OptOut(ev.Gateway, ev.From)
-		if err != nil {
+		var reply func(registry.Registration, bool) string
+		if auto {
+			reply = func(reg registry.Registration, found bool) string {
+				if found && reg.Lang != "" {
+					return lang.OptOutConfirmation(language.Make(reg.Lang), ev.Gateway)
+				}
+				return lang.OptOutConfirmation(tag, ev.Gateway)
+			}
+		}
+		if _, _, err := s.store.OptOut(in.ID, ev.Gateway, ev.From, reply); err != nil {
 			s.log.Error("opt out", "err", err)
 			return
 		}
-		if found && reg.Lang != "" {
-			tag = language.Make(reg.Lang)
-		}
 		s.log.Info("opted out", "instance", in.ID, "gateway", phone.Mask(ev.Gateway), "user", phone.Mask(ev.From))
-		reply = lang.OptOutConfirmation(tag, ev.Gateway)
 	default:
-		if s.opts.Hooks.Inbound != nil && s.webhookHandles(in) {
-			return
-		}
-		ok, err := s.store.TakeHint(ev.Gateway, ev.From)
-		if err != nil || !ok {
+		if !auto || (s.opts.Hooks.Inbound != nil && s.webhookHandles(in)) {
 			return
 		}
 		tag = lang.ForSender(ev.From)
 		if reg, err := s.store.Registration(ev.Gateway, ev.From); err == nil && reg.Lang != "" {
 			tag = language.Make(reg.Lang)
 		}
-		reply = lang.Hint(tag, ev.Gateway)
+		if _, err := s.store.Hint(in.ID, ev.Gateway, ev.From, lang.Hint(tag, ev.Gateway)); err != nil {
+			s.log.Error("hint", "err", err)
+			return
+		}
 	}
-	if in.NoAutoReplies {
-		return
-	}
-	if _, err := s.store.EnqueueSystem(in.ID, ev.Gateway, ev.From, reply); err != nil {
-		s.log.Error("queue reply", "err", err)
-		return
-	}
+	// A reply may be queued, and after a greeting jobs awaiting this user's
+	// re-registration may go now.
 	s.Wake(in.ID)
 }
 

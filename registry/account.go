@@ -140,6 +140,13 @@ func (s *Store) Account(clientID string) (Account, error) {
 
 // Accounts lists every account.
 func (s *Store) Accounts() ([]Account, error) {
+	return s.AccountsWhere(func(*Account) bool { return true })
+}
+
+// AccountsWhere lists the accounts keep accepts. Only those are kept in
+// memory, so a periodic scan of a large registry that acts on a few (billing
+// reminders, renewals) does not hold every account at once.
+func (s *Store) AccountsWhere(keep func(*Account) bool) ([]Account, error) {
 	var out []Account
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAccounts).ForEach(func(_, v []byte) error {
@@ -147,7 +154,9 @@ func (s *Store) Accounts() ([]Account, error) {
 			if err := json.Unmarshal(v, &a); err != nil {
 				return err
 			}
-			out = append(out, a)
+			if keep(&a) {
+				out = append(out, a)
+			}
 			return nil
 		})
 	})

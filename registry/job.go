@@ -127,19 +127,3 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	}
 	return nil
 }
-
-// EnqueueSystem queues a reply the gateway itself sends (a confirmation or a
-// hint) from the gateway number `from`, ahead of API sends. It is not
-// counted against any quota and needs no registration.
-func (s *Store) EnqueueSystem(instance uint64, from, to, text string) (Job, error) {
-	j := Job{Instance: instance, Priority: PrioritySystem, Kind: "text", To: to, From: from, Text: text}
-	err := s.batch(func(tx *bolt.Tx) error {
-		jj := j
-		if err := s.insertJob(tx, &jj, s.now().UTC()); err != nil {
-			return err
-		}
-		j = jj
-		return nil
-	})
-	return j, err
-}

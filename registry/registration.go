@@ -26,6 +26,13 @@ func (r Registration) Active() bool { return r.OptedOutAt.IsZero() }
 // idempotent: a repeat greeting updates language and text and keeps the
 // first registration time.
 func (s *Store) Register(instance uint64, gateway, recipient, lang, greeting string) (Registration, error) {
+	return s.Greet(instance, gateway, recipient, lang, greeting, "")
+}
+
+// Greet is Register that also queues reply (if not empty) as a system reply
+// from gateway, in the same transaction: one write for the whole greeting,
+// and no registration without its confirmation after a crash.
+func (s *Store) Greet(instance uint64, gateway, recipient, lang, greeting, reply string) (Registration, error) {
 	var r Registration
 	err := s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRegistrations)
@@ -39,32 +46,52 @@ func (s *Store) Register(instance uint64, gateway, recipient, lang, greeting str
 			r.RegisteredAt = now
 		}
 		r.Instance, r.Gateway, r.Recipient, r.Lang, r.Greeting, r.OptedOutAt = instance, gateway, recipient, lang, greeting, time.Time{}
-		return putJSON(b, key, r)
+		if err := putJSON(b, key, r); err != nil {
+			return err
+		}
+		return s.reply(tx, instance, gateway, recipient, reply, now)
 	})
 	return r, err
 }
 
-// OptOut marks the user's registration on gateway opted out. It returns the
-// registration (with its language, for the reply) and whether one existed.
-func (s *Store) OptOut(gateway, recipient string) (Registration, bool, error) {
+// reply queues a system reply in tx, unless text is empty.
+func (s *Store) reply(tx *bolt.Tx, instance uint64, from, to, text string, now time.Time) error {
+	if text == "" {
+		return nil
+	}
+	j := Job{Instance: instance, Priority: PrioritySystem, Kind: "text", To: to, From: from, Text: text}
+	return s.insertJob(tx, &j, now)
+}
+
+// OptOut marks the user's registration on gateway opted out and, if reply
+// gives a text for it, queues that as a system reply in the same
+// transaction. reply learns the registration (with its language) and
+// whether one existed. OptOut returns the same.
+func (s *Store) OptOut(instance uint64, gateway, recipient string, reply func(r Registration, found bool) string) (Registration, bool, error) {
 	var r Registration
 	var found bool
 	err := s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRegistrations)
 		key := pairKey(gateway, recipient)
+		now := s.now().UTC()
 		r, found = Registration{}, false
 		switch err := getJSON(b, key, &r); err {
 		case ErrNotFound:
-			return nil
 		case nil:
+			found = true
+			if r.Active() {
+				r.OptedOutAt = now
+			}
+			if err := putJSON(b, key, r); err != nil {
+				return err
+			}
 		default:
 			return err
 		}
-		found = true
-		if r.Active() {
-			r.OptedOutAt = s.now().UTC()
+		if reply == nil {
+			return nil
 		}
-		return putJSON(b, key, r)
+		return s.reply(tx, instance, gateway, recipient, reply(r, found), now)
 	})
 	return r, found, err
 }
@@ -78,9 +105,10 @@ func (s *Store) Registration(gateway, recipient string) (Registration, error) {
 	return r, err
 }
 
-// TakeHint reports whether sender may be sent the "say Hi" hint now, and if
-// so records it: at most one hint a day per sender and gateway number.
-func (s *Store) TakeHint(gateway, sender string) (bool, error) {
+// Hint queues text as the "say Hi" hint to sender, unless sender got one
+// from gateway in the last 24 hours: at most one hint a day per sender and
+// gateway number. It reports whether it queued one.
+func (s *Store) Hint(instance uint64, gateway, sender, text string) (bool, error) {
 	var ok bool
 	err := s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketHints)
@@ -94,7 +122,10 @@ func (s *Store) TakeHint(gateway, sender string) (bool, error) {
 		if !ok {
 			return nil
 		}
-		return putJSON(b, key, now)
+		if err := putJSON(b, key, now); err != nil {
+			return err
+		}
+		return s.reply(tx, instance, gateway, sender, text, now)
 	})
 	return ok, err
 }

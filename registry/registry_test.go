@@ -76,9 +76,15 @@ func TestClaimOrderIsPriorityThenFIFO(t *testing.T) {
 	}
 	a := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: "+4915100000001", Text: "first"})
 	b := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: "+4915100000002", Text: "second"})
-	sys, err := f.store.EnqueueSystem(0, gw, "+4915100000009", "confirmation")
-	if err != nil {
+	if _, err := f.store.Greet(0, gw, "+4915100000009", "en", "Hi", "confirmation"); err != nil {
 		t.Fatal(err)
+	}
+	var sys registry.Job
+	all, _ := f.store.Jobs("")
+	for _, j := range all {
+		if j.Priority == registry.PrioritySystem {
+			sys = j
+		}
 	}
 	jobs, _, err := f.store.Claim(0, gw, 10)
 	if err != nil {
