@@ -98,37 +98,49 @@ func hashSecret(secret string) string {
 // CreateAccount creates an account and returns its credentials; the secret
 // is not recoverable afterwards.
 func (s *Store) CreateAccount(na NewAccount) (Credentials, error) {
-	if _, err := quota.Parse(string(na.Plan)); err != nil {
-		return Credentials{}, Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
-	}
-	secret := RandomHex(32)
-	a := Account{
-		ClientID: "hg_" + RandomHex(12), SecretHash: hashSecret(secret), Email: na.Email,
-		Plan: na.Plan, Status: StatusActive, PeriodEnd: na.PeriodEnd, Instance: na.Instance,
-		Limits: na.Limits, CreatedAt: s.now().UTC(), PayPal: na.PayPal,
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		ib := tx.Bucket(bucketInstances)
-		var in Instance
-		if err := getJSON(ib, u64(na.Instance), &in); err != nil {
-			return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", na.Instance)
-		}
-		if in.Dedicated {
-			if in.Owner != "" {
-				return Errorf(CodeConflict, "omit instance to get a new dedicated one",
-					"instance %d is dedicated to another account", in.ID)
-			}
-			in.Owner = a.ClientID
-			if err := putJSON(ib, u64(in.ID), in); err != nil {
-				return err
-			}
-		}
-		return putJSON(tx.Bucket(bucketAccounts), []byte(a.ClientID), a)
-	})
+	a, secret, err := s.newAccount(na)
 	if err != nil {
 		return Credentials{}, err
 	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return insertAccount(tx, a) }); err != nil {
+		return Credentials{}, err
+	}
 	return Credentials{ClientID: a.ClientID, ClientSecret: secret, Instance: a.Instance, Plan: string(a.Plan)}, nil
+}
+
+// newAccount builds an active account with fresh credentials; it returns
+// the secret, of which only the hash is in the account.
+func (s *Store) newAccount(na NewAccount) (Account, string, error) {
+	if _, err := quota.Parse(string(na.Plan)); err != nil {
+		return Account{}, "", Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
+	}
+	secret := RandomHex(32)
+	return Account{
+		ClientID: "hg_" + RandomHex(12), SecretHash: hashSecret(secret), Email: na.Email,
+		Plan: na.Plan, Status: StatusActive, PeriodEnd: na.PeriodEnd, Instance: na.Instance,
+		Limits: na.Limits, CreatedAt: s.now().UTC(), PayPal: na.PayPal,
+	}, secret, nil
+}
+
+// insertAccount writes a new account. Its instance must exist; a dedicated
+// instance gets it as its one owner.
+func insertAccount(tx *bolt.Tx, a Account) error {
+	ib := tx.Bucket(bucketInstances)
+	var in Instance
+	if err := getJSON(ib, u64(a.Instance), &in); err != nil {
+		return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", a.Instance)
+	}
+	if in.Dedicated {
+		if in.Owner != "" {
+			return Errorf(CodeConflict, "omit instance to get a new dedicated one",
+				"instance %d is dedicated to another account", in.ID)
+		}
+		in.Owner = a.ClientID
+		if err := putJSON(ib, u64(in.ID), in); err != nil {
+			return err
+		}
+	}
+	return putJSON(tx.Bucket(bucketAccounts), []byte(a.ClientID), a)
 }
 
 // Account returns the account with the given client ID.

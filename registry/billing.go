@@ -59,18 +59,14 @@ func (s *Store) CreateSubscriberAccount(na NewAccount, p Period) (Account, Crede
 	if sub == "" {
 		return Account{}, Credentials{}, false, Errorf(CodeBadRequest, "", "a subscriber account needs a subscription ID")
 	}
-	if _, err := quota.Parse(string(na.Plan)); err != nil {
-		return Account{}, Credentials{}, false, Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
+	a, secret, err := s.newAccount(na)
+	if err != nil {
+		return Account{}, Credentials{}, false, err
 	}
-	secret := RandomHex(32)
-	now := s.now().UTC()
-	a := Account{
-		ClientID: "hg_" + RandomHex(12), SecretHash: hashSecret(secret), Email: na.Email,
-		Plan: na.Plan, Status: StatusActive, Instance: na.Instance, Limits: na.Limits, CreatedAt: now, PayPal: na.PayPal,
-	}
+	now := a.CreatedAt
 	p.apply(&a)
 	created := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if id := meta.Get([]byte(metaSubscriber + sub)); id != nil {
 			// Decode into a fresh value: fields the stored account omits
@@ -80,22 +76,7 @@ func (s *Store) CreateSubscriberAccount(na NewAccount, p Period) (Account, Crede
 			a = existing
 			return err
 		}
-		ib := tx.Bucket(bucketInstances)
-		var in Instance
-		if err := getJSON(ib, u64(na.Instance), &in); err != nil {
-			return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", na.Instance)
-		}
-		if in.Dedicated {
-			// As CreateAccount does: a dedicated instance has one owner.
-			if in.Owner != "" {
-				return Errorf(CodeConflict, "use a new dedicated instance", "instance %d is dedicated to another account", in.ID)
-			}
-			in.Owner = a.ClientID
-			if err := putJSON(ib, u64(in.ID), in); err != nil {
-				return err
-			}
-		}
-		if err := putJSON(tx.Bucket(bucketAccounts), []byte(a.ClientID), a); err != nil {
+		if err := insertAccount(tx, a); err != nil {
 			return err
 		}
 		for _, txn := range a.PayPal.Transactions {

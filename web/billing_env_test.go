@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,25 +35,11 @@ const (
 	billPrefix = "/v3/whatsapp/single/text/message/"
 )
 
-// billClock is the registry's clock in the billing tests: time is stepped,
-// never slept through.
-type billClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *billClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *billClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // billEnv is a whole gateway with billing on: registry, simulated network,
 // gateway service, a fake PayPal, an SMTP server, and the HTTP server.
 type billEnv struct {
 	t       *testing.T
-	clock   *billClock
+	clock   *clock
 	store   *registry.Store
 	net     *sim.Network
 	gw      *gateway.Service
@@ -68,7 +53,7 @@ type billEnv struct {
 // mailer stays, as an operator with SMTP and no PayPal would run it).
 func newBillEnv(t *testing.T, withPayPal bool) *billEnv {
 	t.Helper()
-	e := &billEnv{t: t, clock: &billClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	e := &billEnv{t: t, clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	e.fake = paypaltest.New(t)
 	e.fake.AddPlan(testPlans.Trial, true, "MONTH", 1)
 	e.fake.AddPlan(testPlans.ForeverGreen, false, "MONTH", 1)
