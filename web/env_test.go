@@ -54,6 +54,9 @@ type env struct {
 	hooks  *webhook.Sender
 	// stopHooks stops the webhook sender's Run.
 	stopHooks func()
+	// withBilling, when set, makes the server's billing (see billing_env_test.go).
+	withBilling func(*env) *web.Billing
+	billing     *web.Billing
 }
 
 func newEnv(t *testing.T, options ...func(*env)) *env {
@@ -101,7 +104,13 @@ func (e *env) start() {
 	done := make(chan struct{})
 	go func() { e.hooks.Run(ctx); close(done) }()
 	e.stopHooks = func() { cancel(); <-done }
-	e.srv = httptest.NewServer(web.NewServer(web.Deps{Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, AdminToken: adminToken}))
+	// The handler is set once the server listens: billing needs its URL.
+	var handler http.Handler
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	if e.withBilling != nil {
+		e.billing = e.withBilling(e)
+	}
+	handler = web.NewServer(web.Deps{Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken})
 }
 
 func (e *env) stop() {
@@ -109,6 +118,9 @@ func (e *env) stop() {
 		return
 	}
 	e.srv.Close()
+	if e.billing != nil {
+		e.billing.Close()
+	}
 	e.stopHooks()
 	e.gw.Stop()
 	e.net.Close()
@@ -127,7 +139,7 @@ type response struct {
 	status int
 	header http.Header
 	body   map[string]any
-	raw    []byte
+	raw    string
 }
 
 func (r response) str(key string) string { s, _ := r.body[key].(string); return s }
@@ -139,6 +151,8 @@ func (e *env) do(method, path string, body any, headers ...string) response {
 	case nil:
 	case string:
 		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
 	default:
 		data, _ := json.Marshal(b)
 		rd = bytes.NewReader(data)
@@ -153,7 +167,7 @@ func (e *env) do(method, path string, body any, headers ...string) response {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &out.body)
 	return out
 }
