@@ -52,20 +52,23 @@ func connectedState(r registry.Role) registry.State {
 // setState records a number's new state, and fails over when the active
 // number is lost for good.
 func (s *Service) setState(ev Event, state registry.State) {
-	n, err := s.store.SetState(ev.Gateway, state, ev.Reason, ev.Until)
+	n, changed, err := s.store.SetState(ev.Gateway, state, ev.Reason, ev.Until)
 	if err != nil {
 		s.log.Error("record number state", "number", phone.Mask(ev.Gateway), "state", state, "err", err)
 		return
 	}
-	s.log.Info("gateway number state", "number", phone.Mask(ev.Gateway), "state", state, "reason", ev.Reason)
-	switch state {
-	case registry.StateBanned, registry.StateLoggedOut, registry.StateTempBanned:
-		s.record(registry.Event{Kind: "number_" + string(state), Instance: n.Instance, Number: n.Number, Detail: ev.Reason}, true)
-	case registry.StateDisconnected:
-		if ev.Kind == EventStopped {
-			s.record(registry.Event{Kind: "number_stopped", Instance: n.Instance, Number: n.Number, Detail: ev.Reason}, true)
-		}
+	if !changed {
+		return
 	}
+	s.log.Info("gateway number state", "number", phone.Mask(ev.Gateway), "state", state, "reason", ev.Reason)
+	kind := "number_" + string(state)
+	if ev.Kind == EventStopped {
+		kind = "number_stopped"
+	}
+	// Every change is an event for the operator; the ones that need a human
+	// (or took a number out of service) also raise an alert.
+	bad := ev.Kind == EventStopped || state == registry.StateBanned || state == registry.StateLoggedOut || state == registry.StateTempBanned
+	s.record(registry.Event{Kind: kind, Instance: n.Instance, Number: n.Number, Detail: ev.Reason}, bad)
 	if n.Role == registry.RoleActive && (state == registry.StateBanned || state == registry.StateLoggedOut) {
 		s.failover(n)
 	}

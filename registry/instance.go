@@ -260,21 +260,24 @@ func (s *Store) Numbers() ([]Number, error) {
 	return out, err
 }
 
-// SetState records a number's new connection state and returns the number.
-func (s *Store) SetState(number string, state State, reason string, until time.Time) (Number, error) {
+// SetState records a number's new connection state and returns the number,
+// and whether anything changed (a repeated event changes nothing).
+func (s *Store) SetState(number string, state State, reason string, until time.Time) (Number, bool, error) {
 	var n Number
+	var changed bool
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		nb := tx.Bucket(bucketNumbers)
 		if err := getJSON(nb, []byte(number), &n); err != nil {
 			return err
 		}
-		if n.State == state && n.Reason == reason {
+		changed = n.State != state || n.Reason != reason
+		if !changed {
 			return nil
 		}
 		n.State, n.Reason, n.Until, n.Since = state, reason, until, s.now().UTC()
 		return putJSON(nb, []byte(number), n)
 	})
-	return n, err
+	return n, changed, err
 }
 
 // SetPacing changes a number's pacing.

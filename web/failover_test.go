@@ -30,6 +30,11 @@ func TestDisconnectedNumberKeepsAccepting(t *testing.T) {
 	}
 	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "clear"})
 	e.waitMessages(user, 1, func(m sim.Message) bool { return m.Text == "api: while away" })
+	// Every state change is an operator event, in order.
+	evs := e.admin("GET", "/admin/api/events", nil).raw
+	if i, j := strings.Index(evs, `"number_active"`), strings.Index(evs, `"number_disconnected"`); i < 0 || j < 0 || i > j {
+		t.Fatalf("events (newest first) %s", evs)
+	}
 }
 
 // TestBanFailsOverToStandby: the active number is banned with jobs queued;
