@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -191,6 +192,12 @@ func (s *Sender) post(ctx context.Context, w registry.Webhook, event, deliveryID
 	req.Header.Set("X-Higate-Signature", Sign(w.Secret, time.Now(), body))
 	resp, err := s.opts.Client.Do(req)
 	if err != nil {
+		// The URL may carry the receiver's own token in its query; the
+		// error is logged and stored, so keep only what went wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return 0, err
 	}
 	defer resp.Body.Close()
