@@ -79,8 +79,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open registry: %w", err)
 	}
-	// Group commit: wait up to 2ms to gather concurrent accepts into one fsync.
-	db.MaxBatchDelay = 2 * time.Millisecond
+	// Group commit: wait up to 5 ms to gather concurrent accepts into one
+	// commit. Measured with cmd/higate-bench at 200 connections, 5 ms took
+	// about 25 % more accepts/s than 2 ms (6,460 against 5,200 on average,
+	// p99 lower too), and 10 ms no more than 5; the price is about 2 ms
+	// of p50 latency when the server is not busy.
+	db.MaxBatchDelay = 5 * time.Millisecond
 	db.MaxBatchSize = 1000
 	s := &Store{db: db, dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry}
 	if s.now == nil {
