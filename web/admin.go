@@ -184,9 +184,9 @@ func defaultPacing(transport string) registry.Pacing {
 }
 
 func (s *server) handleRemoveNumber(w http.ResponseWriter, r *http.Request) error {
-	num, err := phone.Normalize(mux.Vars(r)["number"])
+	num, err := userNumber("number", mux.Vars(r)["number"])
 	if err != nil {
-		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+		return err
 	}
 	if err := s.Gateway.RemoveNumber(num); err != nil {
 		return err
@@ -196,9 +196,9 @@ func (s *server) handleRemoveNumber(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *server) handlePairing(w http.ResponseWriter, r *http.Request) error {
-	num, err := phone.Normalize(mux.Vars(r)["number"])
+	num, err := userNumber("number", mux.Vars(r)["number"])
 	if err != nil {
-		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+		return err
 	}
 	st, err := s.Gateway.Pairing(num)
 	if err != nil {
@@ -224,9 +224,9 @@ func (s *server) handlePairing(w http.ResponseWriter, r *http.Request) error {
 // handlePairCode asks WhatsApp for a code to type on the phone (Linked
 // devices > Link with phone number) instead of scanning the QR code.
 func (s *server) handlePairCode(w http.ResponseWriter, r *http.Request) error {
-	num, err := phone.Normalize(mux.Vars(r)["number"])
+	num, err := userNumber("number", mux.Vars(r)["number"])
 	if err != nil {
-		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+		return err
 	}
 	code, err := s.Gateway.PairPhone(r.Context(), num)
 	if err != nil {
@@ -238,9 +238,9 @@ func (s *server) handlePairCode(w http.ResponseWriter, r *http.Request) error {
 
 // handleRepair starts pairing a number again, e.g. after it was logged out.
 func (s *server) handleRepair(w http.ResponseWriter, r *http.Request) error {
-	num, err := phone.Normalize(mux.Vars(r)["number"])
+	num, err := userNumber("number", mux.Vars(r)["number"])
 	if err != nil {
-		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+		return err
 	}
 	if err := s.Gateway.Restart(num); err != nil {
 		return err
@@ -254,9 +254,9 @@ func (s *server) handleRepair(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) handlePacing(w http.ResponseWriter, r *http.Request) error {
-	num, err := phone.Normalize(mux.Vars(r)["number"])
+	num, err := userNumber("number", mux.Vars(r)["number"])
 	if err != nil {
-		return registry.Errorf(registry.CodeInvalidNumber, "include the country code", "invalid number")
+		return err
 	}
 	var b struct {
 		GapMS    int64 `json:"gap_ms"`

@@ -209,7 +209,7 @@ func (r *report) crash(cf crashFigures) {
 	if cf.lost+cf.duplicated+cf.phantoms > 0 || cf.cycles < 20 {
 		verdict = "**missed**"
 	}
-	r.row("crash", fmt.Sprintf("kill -9 cycles under load: lost / duplicated / refused-but-delivered"),
+	r.row("crash", "kill -9 cycles under load: lost / duplicated / refused-but-delivered",
 		fmt.Sprintf("%d cycles, %s queued: %d / %d / %d", cf.cycles, num(float64(cf.queued)), cf.lost, cf.duplicated, cf.phantoms), "0 / 0 over ≥ 20 cycles", verdict)
 	body := fmt.Sprintf("| cycles | sends | answered queued | refused (472) | unanswered (killed mid-request) | of those delivered | delivered | lost | duplicated | refused but delivered | took |\n|---|---|---|---|---|---|---|---|---|---|---|\n| %d | %s | %s | %s | %s | %d | %s | %d | %d | %d | %s |\n",
 		cf.cycles, num(float64(cf.sent)), num(float64(cf.queued)), num(float64(cf.refused)), num(float64(cf.unanswered)), cf.unansweredDelivered,
