@@ -46,13 +46,12 @@ func (s *Store) Accept(req SendRequest) (Accepted, error) {
 	var reject error
 	err := s.batch(func(tx *bolt.Tx) error {
 		out, reject = Accepted{}, nil
-		a, err := s.accept(tx, req, &out)
+		err := s.accept(tx, req, &out)
 		if _, ok := err.(*Error); ok {
 			// A rejection writes nothing, so the batch may commit the others.
 			reject = err
 			return nil
 		}
-		out = a
 		return err
 	})
 	if err != nil {
@@ -61,19 +60,21 @@ func (s *Store) Accept(req SendRequest) (Accepted, error) {
 	return out, reject
 }
 
-func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, error) {
+// accept does Accept's work in tx, filling out as far as it gets: the
+// window figures are set even when it rejects the send.
+func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 	now := s.now().UTC()
 	var acct Account
 	if err := s.accounts.get(tx.Bucket(bucketAccounts), []byte(req.ClientID), &acct); err != nil {
-		return *out, errBadCredentials
+		return errBadCredentials
 	}
 	if err := s.usable(acct); err != nil {
-		return *out, err
+		return err
 	}
 	ub := tx.Bucket(bucketUsage)
 	var use Usage
 	if err := getJSON(ub, []byte(req.ClientID), &use); err != nil && err != ErrNotFound {
-		return *out, err
+		return err
 	}
 	limits := acct.EffectiveLimits()
 	out.Limit, out.Remaining, out.Reset = limits.Daily, use.Window.Remaining(now, limits.Daily), use.Window.Reset(now)
@@ -81,15 +82,15 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 	if req.IdempotencyKey != "" {
 		if id := tx.Bucket(bucketIdempotency).Get(pairKey(req.ClientID, req.IdempotencyKey)); id != nil {
 			out.Duplicate = true
-			return *out, getJSON(tx.Bucket(bucketJobs), id, &out.Job)
+			return getJSON(tx.Bucket(bucketJobs), id, &out.Job)
 		}
 	}
 	if err := planAllows(acct.Plan, req.Kind); err != nil {
-		return *out, err
+		return err
 	}
 	active, err := s.activeNumber(tx, req.Instance)
 	if err != nil || !active.Serving() {
-		return *out, Errorf(CodeUnavailable, "retry later; GET /v1/gateway/status?instance=N tells when it is back",
+		return Errorf(CodeUnavailable, "retry later; GET /v1/gateway/status?instance=N tells when it is back",
 			"instance %d has no usable gateway number right now", req.Instance)
 	}
 
@@ -98,11 +99,11 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 		var reg Registration
 		err := s.registrations.get(tx.Bucket(bucketRegistrations), pairKey(active.Number, req.To), &reg)
 		if err != nil || !reg.Active() {
-			return *out, notRegistered(req.To, active.Number)
+			return notRegistered(req.To, active.Number)
 		}
 		newRecipient = tx.Bucket(bucketRecipients).Get(pairKey(req.ClientID, req.To)) == nil
 		if newRecipient && use.Recipients >= limits.Recipients {
-			return *out, Errorf(CodeRecipientCap, "upgrade your plan to reach more recipients",
+			return Errorf(CodeRecipientCap, "upgrade your plan to reach more recipients",
 				"the plan's limit of %d recipients in total is reached", limits.Recipients)
 		}
 	}
@@ -113,7 +114,7 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 			now.Add(reset).Format(time.RFC3339), int(reset.Seconds())),
 			"the plan's %d messages for this 24-hour window are used up", limits.Daily)
 		e.RetryAfter = reset
-		return *out, e
+		return e
 	}
 
 	// Every check passed: from here on, write.
@@ -121,11 +122,11 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 	if newRecipient {
 		use.Recipients++
 		if err := putJSON(tx.Bucket(bucketRecipients), pairKey(req.ClientID, req.To), now); err != nil {
-			return *out, err
+			return err
 		}
 	}
 	if err := putJSON(ub, []byte(req.ClientID), use); err != nil {
-		return *out, err
+		return err
 	}
 	j := Job{
 		Account: req.ClientID, Instance: req.Instance, Priority: PriorityAPI, Kind: req.Kind, To: req.To,
@@ -134,15 +135,15 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) (Accepted, e
 		IdempotencyKey: req.IdempotencyKey,
 	}
 	if err := s.insertJob(tx, &j, now); err != nil {
-		return *out, err
+		return err
 	}
 	if req.IdempotencyKey != "" {
 		if err := tx.Bucket(bucketIdempotency).Put(pairKey(req.ClientID, req.IdempotencyKey), u64(j.ID)); err != nil {
-			return *out, err
+			return err
 		}
 	}
 	out.Job, out.Remaining, out.Reset = j, window.Remaining(now, limits.Daily), window.Reset(now)
-	return *out, nil
+	return nil
 }
 
 // notRegistered is the 472 for a recipient who has not greeted gateway.
