@@ -157,3 +157,16 @@ func (d *dispatcher) pace(ctx context.Context, n registry.Number) {
 		sleep(ctx, time.Until(last.Add(gap)))
 	}
 }
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
