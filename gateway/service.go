@@ -144,15 +144,25 @@ func (s *Service) Stop() {
 	}
 }
 
-// startLine dials and starts a number's transport.
+// startLine dials and starts a number's transport, replacing any running
+// one: a number re-added after retirement, or paired again after a logout,
+// needs a fresh transport (whatsmeow's cannot start twice). The old one is
+// stopped before the new one is dialled, since both would open the same
+// device store.
 func (s *Service) startLine(n registry.Number) error {
+	s.stopLine(n.Number)
 	t, err := s.opts.Dial(n)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", n.Transport, err)
 	}
 	s.mu.Lock()
-	if old := s.lines[n.Number]; old != nil {
+	if cur := s.lines[n.Number]; cur != nil {
+		// Another caller started this number meanwhile; keep theirs. (The
+		// sim hands out one transport per number, so it may be this one.)
 		s.mu.Unlock()
+		if cur != t {
+			t.Stop()
+		}
 		return nil
 	}
 	s.lines[n.Number] = t
@@ -217,7 +227,6 @@ func (s *Service) AddNumber(n registry.Number) (registry.Number, error) {
 	if err != nil {
 		return n, err
 	}
-	s.stopLine(n.Number) // a retired number coming back gets a fresh transport
 	if err := s.startLine(n); err != nil {
 		return n, err
 	}
@@ -331,6 +340,5 @@ func (s *Service) Restart(number string) error {
 	if err != nil {
 		return registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a gateway number", number)
 	}
-	s.stopLine(number)
 	return s.startLine(n)
 }
