@@ -11,13 +11,16 @@ import (
 )
 
 // dispatcher drains one instance's queue through its active number: it
-// claims a batch (one transaction), sends each job outside any transaction,
-// then records the outcomes (one transaction). Sends are paced per number.
+// claims a batch (a read transaction), sends each job outside any
+// transaction, then records the outcomes (one write transaction) before it
+// claims again. It is the only one to claim its instance's jobs. Sends are
+// paced per number.
 type dispatcher struct {
-	svc      *Service
-	instance uint64
-	wake     chan struct{}
-	lastSend map[string]time.Time // per gateway number, for pacing
+	svc        *Service
+	instance   uint64
+	wake       chan struct{}
+	lastSend   map[string]time.Time // per gateway number, for pacing
+	lastExpire time.Time            // when Expire last ran while the instance was down (store clock)
 }
 
 // idleCheck is how often an idle dispatcher looks at its queue unprompted,
@@ -52,8 +55,13 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 	for ctx.Err() == nil {
 		active, err := s.store.ActiveNumber(d.instance)
 		if err != nil || !active.Connected() {
-			if _, err := s.store.Expire(d.instance); err != nil {
-				s.log.Error("expire jobs", "instance", d.instance, "err", err)
+			// Jobs live for hours; a scan a minute expires them in time
+			// without one per accept while the number is down.
+			if now := s.store.Now(); now.Sub(d.lastExpire) >= idleCheck {
+				d.lastExpire = now
+				if _, err := s.store.Expire(d.instance); err != nil {
+					s.log.Error("expire jobs", "instance", d.instance, "err", err)
+				}
 			}
 			return time.Time{}
 		}
@@ -71,7 +79,9 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 		}
 		outcomes := make([]registry.Outcome, 0, len(jobs))
 		for _, j := range jobs {
-			outcomes = append(outcomes, d.send(ctx, active, j))
+			o := d.send(ctx, active, j)
+			o.Via = j.SentVia
+			outcomes = append(outcomes, o)
 		}
 		if err := s.store.Finish(outcomes); err != nil {
 			s.log.Error("record send outcomes", "instance", d.instance, "err", err)

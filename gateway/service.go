@@ -89,15 +89,11 @@ func defaultBackoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// Start recovers jobs a crash left in flight, starts every gateway number's
-// transport and one dispatcher per instance.
+// Start starts every gateway number's transport and one dispatcher per
+// instance. Jobs a crash left in flight are still queued and go out again
+// with their message IDs (see registry.Store.Claim).
 func (s *Service) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	if n, err := s.store.Recover(); err != nil {
-		return fmt.Errorf("recover jobs: %w", err)
-	} else if n > 0 {
-		s.log.Info("resuming jobs interrupted by a stop", "jobs", n)
-	}
 	if _, err := s.store.SweepMedia(time.Hour); err != nil {
 		s.log.Warn("sweep media", "err", err)
 	}

@@ -86,7 +86,7 @@ func queueKey(j Job) []byte {
 // Job returns one job.
 func (s *Store) Job(id uint64) (Job, error) {
 	var j Job
-	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketJobs), u64(id), &j) })
+	err := s.db.View(func(tx *bolt.Tx) error { return getJob(tx, u64(id), &j) })
 	return j, err
 }
 
@@ -98,7 +98,7 @@ func (s *Store) JobByMessageID(msgID string) (Job, error) {
 		if id == nil {
 			return ErrNotFound
 		}
-		return getJSON(tx.Bucket(bucketJobs), id, &j)
+		return getJob(tx, id, &j)
 	})
 	return j, err
 }
@@ -126,4 +126,14 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 		return addMediaRef(tx, j.Media, 1)
 	}
 	return nil
+}
+
+// getJob reads one job without the decode cache, for reads outside the
+// send path; ErrNotFound when absent.
+func getJob(tx *bolt.Tx, key []byte, j *Job) error {
+	data := tx.Bucket(bucketJobs).Get(key)
+	if data == nil {
+		return ErrNotFound
+	}
+	return decodeJob(data, j)
 }

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"bytes"
-	"encoding/json"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,107 +11,127 @@ import (
 // greeted the instance's current gateway number (after a rotation).
 const WaitReregister = "awaiting re-registration"
 
-// Claim marks up to max ready jobs of an instance as sending through gateway
-// number via, and returns them in priority, then FIFO, order. On the way it
-// fails jobs past their expiry (refunded), fails jobs whose recipient opted
-// out, and parks jobs whose recipient has not greeted via. next is the
-// earliest time a job held back by backoff or the daily cap becomes ready
-// (zero if none).
+// Claim returns up to max ready jobs of an instance for gateway number via
+// to send, in priority, then FIFO, order, with their attempt counted and
+// their state shown as sending. Claiming writes nothing: the caller (the
+// instance's one dispatcher) records every outcome with Finish before it
+// claims again, and a crash in between leaves the jobs queued, to be sent
+// again with the same message ID, which WhatsApp drops as a duplicate.
+//
+// On the way it fails jobs past their expiry (refunded), fails jobs whose
+// recipient opted out, and marks jobs whose recipient has not greeted via;
+// only then does it take the write lock. next is the earliest time a job
+// held back by backoff or the daily cap becomes ready (zero if none).
 func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next time.Time, err error) {
+	var dirty bool
+	err = s.db.View(func(tx *bolt.Tx) error {
+		jobs, next, dirty, err = s.claim(tx, instance, via, max)
+		return err
+	})
+	if err != nil || !dirty {
+		return jobs, next, err
+	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		jobs, next = nil, time.Time{}
-		now := s.now().UTC()
-		nb := tx.Bucket(bucketNumbers)
-		var gw Number
-		if err := getJSON(nb, []byte(via), &gw); err != nil {
-			return err
-		}
-		if c := gw.Pacing.DailyCap; c > 0 {
-			if left := gw.Sent.Remaining(now, c); left < max {
-				max = left
-				if left == 0 {
-					next = now.Add(gw.Sent.Reset(now))
-					return nil
-				}
-			}
-		}
-		jb, qb, rb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue), tx.Bucket(bucketRegistrations)
-		prefix := u64(instance)
-		c := qb.Cursor()
-		var done [][]byte // queue keys of jobs that ended; deleted after the scan
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(jobs) < max; k, _ = c.Next() {
-			var j Job
-			if err := s.jobs.get(jb, k[9:], &j); err != nil {
-				return err
-			}
-			switch {
-			case j.Final():
-				done = append(done, bytes.Clone(k))
-				continue
-			case j.State == JobSending:
-				continue // claimed already; Recover requeues it after a crash
-			case !now.Before(j.ExpiresAt):
-				if err := s.end(tx, &j, now, JobExpired, CodeExpired, "not sent within its expiry", true); err != nil {
-					return err
-				}
-				done = append(done, bytes.Clone(k))
-				continue
-			case now.Before(j.NotBefore):
-				if next.IsZero() || j.NotBefore.Before(next) {
-					next = j.NotBefore
-				}
-				continue
-			}
-			if j.To != "" && j.Priority != PrioritySystem {
-				var reg Registration
-				switch s.registrations.get(rb, pairKey(via, j.To), &reg) {
-				case ErrNotFound:
-					if j.Waiting != WaitReregister {
-						j.Waiting, j.UpdatedAt = WaitReregister, now
-						if err := putJSON(jb, u64(j.ID), j); err != nil {
-							return err
-						}
-					}
-					continue
-				case nil:
-					if !reg.Active() {
-						if err := s.end(tx, &j, now, JobFailed, CodeRecipientOptOut, "the recipient opted out", true); err != nil {
-							return err
-						}
-						done = append(done, bytes.Clone(k))
-						continue
-					}
-				}
-			}
-			j.State, j.Waiting, j.SentVia, j.UpdatedAt = JobSending, "", via, now
-			j.Attempts++
-			if j.From != "" {
-				j.SentVia = j.From
-			}
-			if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		for _, k := range done {
-			if err := qb.Delete(k); err != nil {
-				return err
-			}
-		}
-		if gw.Pacing.DailyCap == 0 || len(jobs) == 0 {
-			return nil
-		}
-		for range jobs {
-			gw.Sent, _ = gw.Sent.Take(now, gw.Pacing.DailyCap)
-		}
-		return putJSON(nb, []byte(via), gw)
+		jobs, next, _, err = s.claim(tx, instance, via, max)
+		return err
 	})
 	return jobs, next, err
+}
+
+// claim does Claim's work in tx. In a read-only tx it stops at the first job
+// whose state must change and reports dirty; in a writable one it changes it.
+func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs []Job, next time.Time, dirty bool, err error) {
+	now := s.now().UTC()
+	var gw Number
+	if err := s.numbers.get(tx.Bucket(bucketNumbers), []byte(via), &gw); err != nil {
+		return nil, next, false, err
+	}
+	if c := gw.Pacing.DailyCap; c > 0 {
+		if left := gw.Sent.Remaining(now, c); left < max {
+			max = left
+			if left == 0 {
+				return nil, now.Add(gw.Sent.Reset(now)), false, nil
+			}
+		}
+	}
+	jb, qb, rb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue), tx.Bucket(bucketRegistrations)
+	prefix := u64(instance)
+	c := qb.Cursor()
+	var done [][]byte // queue keys of jobs that ended; deleted after the scan
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(jobs) < max; k, _ = c.Next() {
+		var j Job
+		if err := s.jobs.get(jb, k[9:], &j); err != nil {
+			return nil, next, false, err
+		}
+		change := "" // what the job needs written, if anything
+		switch {
+		case j.Final():
+			change = "dequeue"
+		case !now.Before(j.ExpiresAt):
+			change = "expire"
+		case now.Before(j.NotBefore):
+			if next.IsZero() || j.NotBefore.Before(next) {
+				next = j.NotBefore
+			}
+			continue
+		case j.To != "" && j.Priority != PrioritySystem:
+			var reg Registration
+			switch s.registrations.get(rb, pairKey(via, j.To), &reg) {
+			case ErrNotFound:
+				if j.Waiting == WaitReregister {
+					continue
+				}
+				change = "wait"
+			case nil:
+				if !reg.Active() {
+					change = "opted out"
+				}
+			}
+		}
+		if change != "" && !tx.Writable() {
+			return nil, time.Time{}, true, nil
+		}
+		switch change {
+		case "dequeue":
+			done = append(done, bytes.Clone(k))
+			continue
+		case "expire", "opted out":
+			state, code, msg := JobExpired, CodeExpired, "not sent within its expiry"
+			if change == "opted out" {
+				state, code, msg = JobFailed, CodeRecipientOptOut, "the recipient opted out"
+			}
+			if err := s.end(tx, &j, now, state, code, msg, true); err != nil {
+				return nil, next, false, err
+			}
+			done = append(done, bytes.Clone(k))
+			continue
+		case "wait":
+			j.Waiting, j.UpdatedAt = WaitReregister, now
+			if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
+				return nil, next, false, err
+			}
+			continue
+		}
+		// Shown as the dispatcher holds it; Finish records the attempt.
+		j.State, j.Waiting, j.SentVia, j.UpdatedAt = JobSending, "", via, now
+		j.Attempts++
+		if j.From != "" {
+			j.SentVia = j.From
+		}
+		jobs = append(jobs, j)
+	}
+	for _, k := range done {
+		if err := qb.Delete(k); err != nil {
+			return nil, next, false, err
+		}
+	}
+	return jobs, next, false, nil
 }
 
 // Outcome is the result of one send attempt.
 type Outcome struct {
 	JobID     uint64
+	Via       string // the gateway number it was sent from (Job.SentVia of the claim)
 	Sent      bool
 	Retry     bool      // transient failure: try again at NotBefore
 	NotBefore time.Time // with Retry
@@ -121,21 +140,32 @@ type Outcome struct {
 	Refund    bool // the failure is not the sender's fault
 }
 
-// Finish records the outcomes of a claimed batch in one transaction.
+// Finish records the outcomes of a claimed batch, each an attempt, in one
+// group-committed transaction, and counts the sent ones against their
+// gateway number's daily cap.
 func (s *Store) Finish(outcomes []Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		now := s.now().UTC()
 		jb, qb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue)
+		sent := map[string]int{} // per gateway number
 		for _, o := range outcomes {
 			var j Job
 			if err := s.jobs.get(jb, u64(o.JobID), &j); err != nil {
 				return err
 			}
+			if o.Sent {
+				sent[o.Via]++
+			}
 			if j.Final() {
 				continue // a receipt overtook the outcome; nothing to do
+			}
+			j.Attempts++
+			j.Waiting = ""
+			if o.Via != "" {
+				j.SentVia = o.Via
 			}
 			switch {
 			case o.Sent:
@@ -162,8 +192,32 @@ func (s *Store) Finish(outcomes []Outcome) error {
 				return err
 			}
 		}
-		return nil
+		return s.countSent(tx, sent, now)
 	})
+}
+
+// countSent takes sent messages from their gateway numbers' daily caps.
+func (s *Store) countSent(tx *bolt.Tx, sent map[string]int, now time.Time) error {
+	nb := tx.Bucket(bucketNumbers)
+	for via, n := range sent {
+		var gw Number
+		if err := getJSON(nb, []byte(via), &gw); err != nil {
+			if err == ErrNotFound {
+				continue // removed meanwhile
+			}
+			return err
+		}
+		if gw.Pacing.DailyCap == 0 {
+			continue
+		}
+		for range n {
+			gw.Sent, _ = gw.Sent.Take(now, gw.Pacing.DailyCap)
+		}
+		if err := s.numbers.put(nb, []byte(via), gw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // release takes a job out of the queue once it has left for WhatsApp.
@@ -197,19 +251,20 @@ func (s *Store) end(tx *bolt.Tx, j *Job, now time.Time, state JobState, code int
 			return err
 		}
 	}
-	if err := putJSON(tx.Bucket(bucketJobs), u64(j.ID), *j); err != nil {
+	if err := s.jobs.put(tx.Bucket(bucketJobs), u64(j.ID), *j); err != nil {
 		return err
 	}
 	return s.statusChanged(tx, *j)
 }
 
-// MarkReceipts advances sent jobs to delivered or read.
+// MarkReceipts advances sent jobs to delivered or read, group-committed
+// with whatever else is writing.
 func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 	to := JobDelivered
 	if receipt == "read" {
 		to = JobRead
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		now := s.now().UTC()
 		jb, mb := tx.Bucket(bucketJobs), tx.Bucket(bucketMessageIDs)
 		for _, id := range msgIDs {
@@ -261,29 +316,6 @@ func rank(s JobState) int {
 	return 0
 }
 
-// Recover puts jobs left in sending by a crash back in the queue. They keep
-// their message ID, so WhatsApp drops the resend of one that did go out.
-func (s *Store) Recover() (int, error) {
-	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		n = 0
-		jb := tx.Bucket(bucketJobs)
-		return tx.Bucket(bucketQueue).ForEach(func(k, _ []byte) error {
-			var j Job
-			if err := getJSON(jb, k[9:], &j); err != nil {
-				return err
-			}
-			if j.State != JobSending {
-				return nil
-			}
-			j.State = JobQueued
-			n++
-			return putJSON(jb, k[9:], j)
-		})
-	})
-	return n, err
-}
-
 // QueueDepth counts an instance's jobs not yet sent.
 func (s *Store) QueueDepth(instance uint64) int {
 	n := 0
@@ -305,7 +337,7 @@ func (s *Store) Jobs(account string) ([]Job, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketJobs).ForEach(func(_, v []byte) error {
 			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
+			if err := decodeJob(v, &j); err != nil {
 				return err
 			}
 			if account == "" || j.Account == account {
@@ -325,13 +357,13 @@ func (s *Store) Expire(instance uint64) (int, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		now := s.now().UTC()
-		jb, qb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue)
+		qb := tx.Bucket(bucketQueue)
 		prefix := u64(instance)
 		var done [][]byte
 		c := qb.Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			var j Job
-			if err := getJSON(jb, k[9:], &j); err != nil {
+			if err := getJob(tx, k[9:], &j); err != nil {
 				return err
 			}
 			if j.State != JobQueued || now.Before(j.ExpiresAt) {

@@ -3,9 +3,9 @@
 // jobs, events and the webhook outbox. Only this package imports bbolt.
 //
 // Every mutation is one short transaction with no network I/O inside it.
-// Writes that arrive concurrently (send accepts, registrations) go through
-// db.Batch so that many requests share one fsync; their functions are written
-// to be safe to run twice, as Batch may do.
+// Writes that arrive concurrently (send accepts, registrations, send
+// outcomes, receipts) go through a group commit so that many share one
+// fsync; their functions are written to be safe to run twice, as it may do.
 package registry
 
 import (
@@ -52,6 +52,7 @@ type Options struct {
 // Store is the registry. It is safe for concurrent use.
 type Store struct {
 	db        *bolt.DB
+	commits   *committer
 	dir       string
 	now       func() time.Time
 	log       *slog.Logger
@@ -79,14 +80,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open registry: %w", err)
 	}
-	// Group commit: wait up to 5 ms to gather concurrent accepts into one
-	// commit. Measured with cmd/higate-bench at 200 connections, 5 ms took
-	// about 25 % more accepts/s than 2 ms (6,460 against 5,200 on average,
-	// p99 lower too), and 10 ms no more than 5; the price is about 2 ms
-	// of p50 latency when the server is not busy.
-	db.MaxBatchDelay = 5 * time.Millisecond
-	db.MaxBatchSize = 1000
-	s := &Store{db: db, dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry}
+	s := &Store{db: db, commits: newCommitter(db), dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry}
+	s.jobs.encode, s.jobs.decode = encodeJob, decodeJob
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -105,14 +100,17 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("create buckets: %w", err)
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close commits what is waiting to be and closes the database.
+func (s *Store) Close() error {
+	s.commits.close()
+	return s.db.Close()
+}
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
@@ -151,7 +149,7 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	return b.Put(key, data)
 }
 
-// batch runs fn in a group-committed transaction. fn may run more than once
-// (bbolt retries a failed batch member alone), so it must only touch the tx
-// and assign its results afresh each run.
-func (s *Store) batch(fn func(tx *bolt.Tx) error) error { return s.db.Batch(fn) }
+// batch runs fn in a group-committed transaction (see committer). fn may run
+// more than once, so it must only touch the tx and assign its results afresh
+// each run.
+func (s *Store) batch(fn func(tx *bolt.Tx) error) error { return s.commits.run(fn) }

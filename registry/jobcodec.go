@@ -1,0 +1,219 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Jobs are the one record every message writes three times (accepted, sent,
+// delivered), inside the single write transaction. They are stored in
+// protobuf's wire format, field by field with protowire, rather than as
+// JSON: a third of the size and several times faster to write and read,
+// measured in BenchmarkJobCodec. Fields are numbered below; a number is
+// never reused, and a reader skips numbers it does not know, so the record
+// can grow. Records written as JSON by earlier versions (they start with
+// '{', which no protobuf field here can) are still read.
+const (
+	jobID             protowire.Number = 1
+	jobAccount        protowire.Number = 2
+	jobInstance       protowire.Number = 3
+	jobPriority       protowire.Number = 4
+	jobKind           protowire.Number = 5
+	jobTo             protowire.Number = 6
+	jobGroupName      protowire.Number = 7
+	jobGroupAdmin     protowire.Number = 8
+	jobFrom           protowire.Number = 9
+	jobText           protowire.Number = 10
+	jobCaption        protowire.Number = 11
+	jobFilename       protowire.Number = 12
+	jobMimetype       protowire.Number = 13
+	jobMedia          protowire.Number = 14
+	jobMessageID      protowire.Number = 15
+	jobState          protowire.Number = 16
+	jobWaiting        protowire.Number = 17
+	jobAttempts       protowire.Number = 18
+	jobNotBefore      protowire.Number = 19
+	jobErrorCode      protowire.Number = 20
+	jobError          protowire.Number = 21
+	jobSentVia        protowire.Number = 22
+	jobCountedAt      protowire.Number = 23
+	jobRefunded       protowire.Number = 24
+	jobIdempotencyKey protowire.Number = 25
+	jobCreatedAt      protowire.Number = 26
+	jobUpdatedAt      protowire.Number = 27
+	jobExpiresAt      protowire.Number = 28
+)
+
+// encodeJob returns the stored form of j. Zero fields are left out.
+func encodeJob(j Job) ([]byte, error) {
+	b := make([]byte, 0, 128+len(j.Text)+len(j.Caption))
+	b = appendUint(b, jobID, j.ID)
+	b = appendString(b, jobAccount, j.Account)
+	b = appendUint(b, jobInstance, j.Instance)
+	b = appendUint(b, jobPriority, uint64(j.Priority))
+	b = appendString(b, jobKind, j.Kind)
+	b = appendString(b, jobTo, j.To)
+	b = appendString(b, jobGroupName, j.GroupName)
+	b = appendString(b, jobGroupAdmin, j.GroupAdmin)
+	b = appendString(b, jobFrom, j.From)
+	b = appendString(b, jobText, j.Text)
+	b = appendString(b, jobCaption, j.Caption)
+	b = appendString(b, jobFilename, j.Filename)
+	b = appendString(b, jobMimetype, j.Mimetype)
+	b = appendString(b, jobMedia, j.Media)
+	b = appendString(b, jobMessageID, j.MessageID)
+	b = appendString(b, jobState, string(j.State))
+	b = appendString(b, jobWaiting, j.Waiting)
+	b = appendInt(b, jobAttempts, int64(j.Attempts))
+	b = appendTime(b, jobNotBefore, j.NotBefore)
+	b = appendInt(b, jobErrorCode, int64(j.ErrorCode))
+	b = appendString(b, jobError, j.Error)
+	b = appendString(b, jobSentVia, j.SentVia)
+	b = appendTime(b, jobCountedAt, j.CountedAt)
+	if j.Refunded {
+		b = appendUint(b, jobRefunded, 1)
+	}
+	b = appendString(b, jobIdempotencyKey, j.IdempotencyKey)
+	b = appendTime(b, jobCreatedAt, j.CreatedAt)
+	b = appendTime(b, jobUpdatedAt, j.UpdatedAt)
+	b = appendTime(b, jobExpiresAt, j.ExpiresAt)
+	return b, nil
+}
+
+// decodeJob reads a stored job into *j, which it resets first.
+func decodeJob(data []byte, j *Job) error {
+	*j = Job{}
+	if len(data) > 0 && data[0] == '{' {
+		return json.Unmarshal(data, j)
+	}
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return fmt.Errorf("job record: %w", protowire.ParseError(n))
+		}
+		data = data[n:]
+		switch typ {
+		case protowire.VarintType:
+			v, n := protowire.ConsumeVarint(data)
+			if n < 0 {
+				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
+			}
+			data = data[n:]
+			setJobNumber(j, num, v)
+		case protowire.BytesType:
+			v, n := protowire.ConsumeBytes(data)
+			if n < 0 {
+				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
+			}
+			data = data[n:]
+			setJobString(j, num, string(v))
+		default: // a field of a later version
+			n := protowire.ConsumeFieldValue(num, typ, data)
+			if n < 0 {
+				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
+			}
+			data = data[n:]
+		}
+	}
+	return nil
+}
+
+func setJobNumber(j *Job, num protowire.Number, v uint64) {
+	switch num {
+	case jobID:
+		j.ID = v
+	case jobInstance:
+		j.Instance = v
+	case jobPriority:
+		j.Priority = uint8(v)
+	case jobAttempts:
+		j.Attempts = int(protowire.DecodeZigZag(v))
+	case jobNotBefore:
+		j.NotBefore = timeOf(v)
+	case jobErrorCode:
+		j.ErrorCode = int(protowire.DecodeZigZag(v))
+	case jobCountedAt:
+		j.CountedAt = timeOf(v)
+	case jobRefunded:
+		j.Refunded = v != 0
+	case jobCreatedAt:
+		j.CreatedAt = timeOf(v)
+	case jobUpdatedAt:
+		j.UpdatedAt = timeOf(v)
+	case jobExpiresAt:
+		j.ExpiresAt = timeOf(v)
+	}
+}
+
+func setJobString(j *Job, num protowire.Number, s string) {
+	switch num {
+	case jobAccount:
+		j.Account = s
+	case jobKind:
+		j.Kind = s
+	case jobTo:
+		j.To = s
+	case jobGroupName:
+		j.GroupName = s
+	case jobGroupAdmin:
+		j.GroupAdmin = s
+	case jobFrom:
+		j.From = s
+	case jobText:
+		j.Text = s
+	case jobCaption:
+		j.Caption = s
+	case jobFilename:
+		j.Filename = s
+	case jobMimetype:
+		j.Mimetype = s
+	case jobMedia:
+		j.Media = s
+	case jobMessageID:
+		j.MessageID = s
+	case jobState:
+		j.State = JobState(s)
+	case jobWaiting:
+		j.Waiting = s
+	case jobError:
+		j.Error = s
+	case jobSentVia:
+		j.SentVia = s
+	case jobIdempotencyKey:
+		j.IdempotencyKey = s
+	}
+}
+
+func appendUint(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func appendInt(b []byte, num protowire.Number, v int64) []byte {
+	return appendUint(b, num, protowire.EncodeZigZag(v))
+}
+
+func appendString(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+// Times are nanoseconds since the Unix epoch, in UTC; the zero time is left
+// out (its nanoseconds do not fit in an int64).
+func appendTime(b []byte, num protowire.Number, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	return appendUint(b, num, protowire.EncodeZigZag(t.UnixNano()))
+}
+
+func timeOf(v uint64) time.Time { return time.Unix(0, protowire.DecodeZigZag(v)).UTC() }
