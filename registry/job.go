@@ -3,7 +3,6 @@ package registry
 import (
 	"encoding/binary"
 	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -71,10 +70,6 @@ func (j Job) IDString() string { return strconv.FormatUint(j.ID, 10) }
 // ParseJobID parses an API job ID.
 func ParseJobID(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
 
-// newMessageID returns an ID in WhatsApp's own format ("3EB0" and upper-case
-// hex), so a real client and the sim treat it like one WhatsApp Web made.
-func newMessageID() string { return "3EB0" + strings.ToUpper(RandomHex(9)) }
-
 func queueKey(j Job) []byte {
 	k := make([]byte, 17)
 	binary.BigEndian.PutUint64(k, j.Instance)
@@ -94,11 +89,11 @@ func (s *Store) Job(id uint64) (Job, error) {
 func (s *Store) JobByMessageID(msgID string) (Job, error) {
 	var j Job
 	err := s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketMessageIDs).Get([]byte(msgID))
-		if id == nil {
+		key := s.jobKeyOf(tx, msgID)
+		if key == nil {
 			return ErrNotFound
 		}
-		return getJob(tx, id, &j)
+		return getJob(tx, key, &j)
 	})
 	return j, err
 }
@@ -111,15 +106,12 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	j.ID, j.MessageID, j.State = id, newMessageID(), JobQueued
+	j.ID, j.MessageID, j.State = id, s.msgIDs.forJob(id), JobQueued
 	j.CreatedAt, j.UpdatedAt, j.ExpiresAt = now, now, now.Add(s.jobExpiry)
 	if err := s.jobs.put(jb, u64(id), *j); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketQueue).Put(queueKey(*j), nil); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketMessageIDs).Put([]byte(j.MessageID), u64(id)); err != nil {
 		return err
 	}
 	if j.Media != "" {

@@ -3,9 +3,11 @@ package registry
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -91,4 +93,72 @@ func BenchmarkJobCodec(b *testing.B) {
 		data, _ := json.Marshal(j)
 		b.ReportMetric(float64(len(data)), "bytes")
 	})
+}
+
+// Message IDs have whatsmeow's shape, look unordered, and lead back to
+// their job; other IDs lead nowhere.
+func TestMessageIDsLeadBackToTheirJob(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seen := map[string]bool{}
+	for id := uint64(1); id <= 1000; id++ {
+		m := s.msgIDs.forJob(id)
+		if len(m) != 22 || m[:4] != "3EB0" || strings.ToUpper(m) != m || seen[m[4:20]] {
+			t.Fatalf("message ID %q of job %d", m, id)
+		}
+		seen[m[4:20]] = true
+		if got, ok := s.msgIDs.jobOf(m); !ok || got != id {
+			t.Fatalf("job of %q: %d %v, want %d", m, got, ok, id)
+		}
+	}
+	// Not ordered: about half of consecutive pairs go up, as random ones do.
+	up := 0
+	for id := uint64(1); id < 1000; id++ {
+		if s.msgIDs.forJob(id+1) > s.msgIDs.forJob(id) {
+			up++
+		}
+	}
+	if up < 300 || up > 700 {
+		t.Fatalf("%d of 999 consecutive message IDs go up", up)
+	}
+	for _, foreign := range []string{"", "3EB0", "ABCDEF0123456789ABCDEF", "3EB0XYZ0123456789ABCDE", "3EB0" + strings.Repeat("0", 19)} {
+		if _, ok := s.msgIDs.jobOf(foreign); ok {
+			t.Fatalf("%q decoded as ours", foreign)
+		}
+	}
+}
+
+// A job of an earlier version (JSON, random message ID in the msgids index)
+// is still found by its message ID and advanced by receipts.
+func TestJobsOfEarlierVersionsAreFoundByMessageID(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := Job{ID: 42, Kind: "text", To: "+4915100000001", Text: "x", MessageID: "3EB0AAAAAAAAAAAAAAAAAA", State: JobSent}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := putJSON(tx.Bucket(bucketJobs), u64(old.ID), old); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMessageIDs).Put([]byte(old.MessageID), u64(old.ID))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err := s.JobByMessageID(old.MessageID); err != nil || j.ID != old.ID {
+		t.Fatalf("by message ID: %+v %v", j, err)
+	}
+	if err := s.MarkReceipts([]string{old.MessageID}, "delivered"); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := s.Job(old.ID); j.State != JobDelivered {
+		t.Fatalf("state %s", j.State)
+	}
+	if _, err := s.JobByMessageID(s.msgIDs.forJob(old.ID)); err != ErrNotFound {
+		t.Fatalf("a made-up ID for job 42 found it: %v", err)
+	}
 }

@@ -266,9 +266,9 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 	}
 	return s.batch(func(tx *bolt.Tx) error {
 		now := s.now().UTC()
-		jb, mb := tx.Bucket(bucketJobs), tx.Bucket(bucketMessageIDs)
+		jb := tx.Bucket(bucketJobs)
 		for _, id := range msgIDs {
-			key := mb.Get([]byte(id))
+			key := s.jobKeyOf(tx, id)
 			if key == nil {
 				continue // not ours (a message sent from the phone itself)
 			}

@@ -31,7 +31,7 @@ var (
 	bucketHints         = []byte("hints")         // gateway \x00 sender -> last hint time
 	bucketJobs          = []byte("jobs")          // u64 -> Job
 	bucketQueue         = []byte("queue")         // u64 instance, u8 priority, u64 job -> nothing
-	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job
+	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job, of earlier versions (see messageIDs)
 	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job
 	bucketMedia         = []byte("media")         // sha256 hex -> u64 reference count
 	bucketEvents        = []byte("events")        // u64 -> Event
@@ -57,6 +57,7 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger
 	jobExpiry time.Duration
+	msgIDs    messageIDs
 	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
 
 	// Decoded hot records for the write path; see decodeCache.
@@ -97,7 +98,9 @@ func Open(dir string, opts Options) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		ids, err := loadMessageIDs(tx)
+		s.msgIDs = ids
+		return err
 	})
 	if err != nil {
 		s.Close()
