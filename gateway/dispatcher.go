@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"higate/registry"
@@ -21,6 +22,9 @@ type dispatcher struct {
 	wake       chan struct{}
 	lastSend   map[string]time.Time // per gateway number, for pacing
 	lastExpire time.Time            // when Expire last ran while the instance was down (store clock)
+
+	mu      sync.Mutex
+	sending map[uint64]bool // the claimed batch's job IDs, until Finish has recorded them
 }
 
 // idleCheck is how often an idle dispatcher looks at its queue unprompted,
@@ -77,18 +81,38 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 		if len(jobs) == 0 {
 			return next
 		}
+		d.setSending(jobs)
 		outcomes := make([]registry.Outcome, 0, len(jobs))
 		for _, j := range jobs {
 			o := d.send(ctx, active, j)
 			o.Via = j.SentVia
 			outcomes = append(outcomes, o)
 		}
-		if err := s.store.Finish(outcomes); err != nil {
+		err = s.store.Finish(outcomes)
+		d.setSending(nil)
+		if err != nil {
 			s.log.Error("record send outcomes", "instance", d.instance, "err", err)
 			return time.Now().Add(time.Second)
 		}
 	}
 	return time.Time{}
+}
+
+// setSending remembers the batch in hand, for Service.Sending.
+func (d *dispatcher) setSending(jobs []registry.Job) {
+	m := make(map[uint64]bool, len(jobs))
+	for _, j := range jobs {
+		m[j.ID] = true
+	}
+	d.mu.Lock()
+	d.sending = m
+	d.mu.Unlock()
+}
+
+func (d *dispatcher) isSending(id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sending[id]
 }
 
 // send makes one attempt at a claimed job.

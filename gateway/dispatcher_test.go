@@ -129,3 +129,21 @@ func TestStopIsIdempotent(t *testing.T) {
 	h.svc.Stop()
 	h.svc.Stop()
 }
+
+// A job the dispatcher holds (here: waiting out its number's gap) is shown
+// as sending, while the registry still has it queued until it is sent.
+func TestSendingIsTheBatchInHand(t *testing.T) {
+	h := newHarness(t, registry.Pacing{Gap: time.Hour})
+	const user = "+4915100000003"
+	h.queue(user, 2)
+	h.waitFor("the first message", func() bool { return len(h.net.Messages(user)) == 1 })
+	jobs, _ := h.store.Jobs(h.acct)
+	second := jobs[1]
+	h.waitFor("the second in hand", func() bool { j, _ := h.store.Job(second.ID); return h.svc.Sending(j) })
+	if j, _ := h.store.Job(second.ID); j.State != registry.JobQueued {
+		t.Fatalf("held job stored as %s", j.State)
+	}
+	if j, _ := h.store.Job(jobs[0].ID); h.svc.Sending(j) {
+		t.Fatal("a sent job shown as sending")
+	}
+}

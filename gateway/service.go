@@ -338,3 +338,16 @@ func (s *Service) Restart(number string) error {
 	}
 	return s.startLine(n)
 }
+
+// Sending reports whether a queued job is in its dispatcher's hands now: the
+// registry records a job only when its attempt has ended, so this is what
+// the job status API shows as "sending".
+func (s *Service) Sending(j registry.Job) bool {
+	if j.State != registry.JobQueued {
+		return false
+	}
+	s.mu.Lock()
+	d := s.workers[j.Instance]
+	s.mu.Unlock()
+	return d != nil && d.isSending(j.ID)
+}

@@ -64,6 +64,9 @@ func (s *server) handleJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || j.Account != acct.ClientID {
 		return notFound
 	}
+	if s.Gateway.Sending(j) {
+		j.State = registry.JobSending
+	}
 	writeJSON(w, http.StatusOK, viewJob(j))
 	return nil
 }
