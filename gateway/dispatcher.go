@@ -21,7 +21,7 @@ type dispatcher struct {
 	instance   uint64
 	wake       chan struct{}
 	lastSend   map[string]time.Time // per gateway number, for pacing
-	lastExpire time.Time            // when Expire last ran while the instance was down (store clock)
+	lastExpire time.Time            // when Expire last ran (store clock)
 
 	mu      sync.Mutex
 	sending map[uint64]bool // the claimed batch's job IDs, until Finish has recorded them
@@ -57,16 +57,17 @@ func (d *dispatcher) run(ctx context.Context) {
 func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 	s := d.svc
 	for ctx.Err() == nil {
+		// Claim expires the jobs it meets; this catches parked ones and
+		// those of a number that is down. Jobs live for hours, so once a
+		// minute is in time, and no scan runs per accept.
+		if now := s.store.Now(); now.Sub(d.lastExpire) >= idleCheck {
+			d.lastExpire = now
+			if _, err := s.store.Expire(d.instance); err != nil {
+				s.log.Error("expire jobs", "instance", d.instance, "err", err)
+			}
+		}
 		active, err := s.store.ActiveNumber(d.instance)
 		if err != nil || !active.Connected() {
-			// Jobs live for hours; a scan a minute expires them in time
-			// without one per accept while the number is down.
-			if now := s.store.Now(); now.Sub(d.lastExpire) >= idleCheck {
-				d.lastExpire = now
-				if _, err := s.store.Expire(d.instance); err != nil {
-					s.log.Error("expire jobs", "instance", d.instance, "err", err)
-				}
-			}
 			return time.Time{}
 		}
 		max := s.opts.Batch

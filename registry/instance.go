@@ -181,6 +181,9 @@ func (s *Store) AddNumber(n Number) (Number, error) {
 			if err := demoteActive(nb, in, RoleStandby); err != nil {
 				return err
 			}
+			if err := s.unparkAll(tx, in.ID); err != nil {
+				return err
+			}
 		}
 		n.Since = s.now().UTC()
 		if n.State == "" {
@@ -313,6 +316,9 @@ func (s *Store) Activate(number string, previous Role) (Number, error) {
 			return err
 		}
 		if err := demoteActive(nb, in, previous); err != nil {
+			return err
+		}
+		if err := s.unparkAll(tx, in.ID); err != nil {
 			return err
 		}
 		n.Role = RoleActive

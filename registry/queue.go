@@ -19,7 +19,7 @@ const WaitReregister = "awaiting re-registration"
 // again with the same message ID, which WhatsApp drops as a duplicate.
 //
 // On the way it fails jobs past their expiry (refunded), fails jobs whose
-// recipient opted out, and marks jobs whose recipient has not greeted via;
+// recipient opted out, and parks jobs whose recipient has not greeted via;
 // only then does it take the write lock. next is the earliest time a job
 // held back by backoff or the daily cap becomes ready (zero if none).
 func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next time.Time, err error) {
@@ -57,7 +57,10 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs [
 	jb, qb, rb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue), tx.Bucket(bucketRegistrations)
 	prefix := u64(instance)
 	c := qb.Cursor()
-	var done [][]byte // queue keys of jobs that ended; deleted after the scan
+	// The queue changes only after the scan: a cursor may skip keys when its
+	// bucket changes under it.
+	var done [][]byte // queue keys of jobs that ended
+	var parked []Job  // jobs to park
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(jobs) < max; k, _ = c.Next() {
 		var j Job
 		if err := s.jobs.get(jb, k[9:], &j); err != nil {
@@ -78,10 +81,7 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs [
 			var reg Registration
 			switch s.registrations.get(rb, pairKey(via, j.To), &reg) {
 			case ErrNotFound:
-				if j.Waiting == WaitReregister {
-					continue
-				}
-				change = "wait"
+				change = "park"
 			case nil:
 				if !reg.Active() {
 					change = "opted out"
@@ -105,11 +105,9 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs [
 			}
 			done = append(done, bytes.Clone(k))
 			continue
-		case "wait":
+		case "park":
 			j.Waiting, j.UpdatedAt = WaitReregister, now
-			if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
-				return nil, next, false, err
-			}
+			parked = append(parked, j)
 			continue
 		}
 		// Shown as the dispatcher holds it; Finish records the attempt.
@@ -122,6 +120,11 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs [
 	}
 	for _, k := range done {
 		if err := qb.Delete(k); err != nil {
+			return nil, next, false, err
+		}
+	}
+	for _, j := range parked {
+		if err := s.park(tx, j); err != nil {
 			return nil, next, false, err
 		}
 	}
@@ -316,14 +319,16 @@ func rank(s JobState) int {
 	return 0
 }
 
-// QueueDepth counts an instance's jobs not yet sent.
+// QueueDepth counts an instance's jobs not yet sent, parked ones included.
 func (s *Store) QueueDepth(instance uint64) int {
 	n := 0
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketQueue).Cursor()
 		prefix := u64(instance)
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			n++
+		for _, b := range [][]byte{bucketQueue, bucketParked} {
+			c := tx.Bucket(b).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				n++
+			}
 		}
 		return nil
 	})
@@ -349,38 +354,68 @@ func (s *Store) Jobs(account string) ([]Job, error) {
 	return out, err
 }
 
-// Expire fails (and refunds) an instance's queued jobs that are past their
-// expiry. The dispatcher calls it while the instance cannot send, since
-// Claim, which expires jobs on the way, then does not run.
+// Expire fails (and refunds) an instance's queued and parked jobs that are
+// past their expiry. The dispatcher calls it now and then: Claim expires
+// the jobs it comes across, but it does not run while the instance cannot
+// send, and parked jobs are not in its way. The scan is a read; only the
+// expired jobs are written.
 func (s *Store) Expire(instance uint64) (int, error) {
+	var expired [][]byte // queue or parked keys
+	err := s.db.View(func(tx *bolt.Tx) error {
+		expired = s.expired(tx, instance, nil)
+		return nil
+	})
+	if err != nil || len(expired) == 0 {
+		return 0, err
+	}
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		now := s.now().UTC()
-		qb := tx.Bucket(bucketQueue)
-		prefix := u64(instance)
-		var done [][]byte
-		c := qb.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for _, k := range s.expired(tx, instance, expired) {
 			var j Job
-			if err := getJob(tx, k[9:], &j); err != nil {
+			if err := getJob(tx, k[len(k)-8:], &j); err != nil {
 				return err
-			}
-			if j.State != JobQueued || now.Before(j.ExpiresAt) {
-				continue
 			}
 			if err := s.end(tx, &j, now, JobExpired, CodeExpired, "not sent within its expiry", true); err != nil {
 				return err
 			}
-			done = append(done, bytes.Clone(k))
-			n++
-		}
-		for _, k := range done {
-			if err := qb.Delete(k); err != nil {
+			if err := tx.Bucket(bucketQueue).Delete(queueKey(j)); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bucketParked).Delete(parkedKey(j)); err != nil {
+				return err
+			}
+			n++
 		}
 		return nil
 	})
 	return n, err
+}
+
+// expired returns the queue and parked keys of the instance's jobs that
+// are queued past their expiry: of all, or of only the keys given.
+func (s *Store) expired(tx *bolt.Tx, instance uint64, only [][]byte) [][]byte {
+	now := s.now().UTC()
+	var out [][]byte
+	check := func(k []byte) {
+		var j Job
+		if getJob(tx, k[len(k)-8:], &j) == nil && j.State == JobQueued && !now.Before(j.ExpiresAt) {
+			out = append(out, bytes.Clone(k))
+		}
+	}
+	if only != nil {
+		for _, k := range only {
+			check(k)
+		}
+		return out
+	}
+	prefix := u64(instance)
+	for _, b := range [][]byte{bucketQueue, bucketParked} {
+		c := tx.Bucket(b).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			check(k)
+		}
+	}
+	return out
 }

@@ -49,6 +49,9 @@ func (s *Store) Greet(instance uint64, gateway, recipient, lang, greeting, reply
 		if err := putJSON(b, key, r); err != nil {
 			return err
 		}
+		if err := s.unparkRecipient(tx, instance, recipient); err != nil {
+			return err
+		}
 		return s.reply(tx, instance, gateway, recipient, reply, now)
 	})
 	return r, err

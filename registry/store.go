@@ -31,6 +31,7 @@ var (
 	bucketHints         = []byte("hints")         // gateway \x00 sender -> last hint time
 	bucketJobs          = []byte("jobs")          // u64 -> Job
 	bucketQueue         = []byte("queue")         // u64 instance, u8 priority, u64 job -> nothing
+	bucketParked        = []byte("parked")        // u64 instance, recipient, 0, u64 job -> nothing (see parked.go)
 	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job, of earlier versions (see messageIDs)
 	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job
 	bucketMedia         = []byte("media")         // sha256 hex -> u64 reference count
@@ -38,7 +39,7 @@ var (
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
 	bucketMeta          = []byte("meta")          // misc keys (processed PayPal events ...)
 	allBuckets          = [][]byte{bucketAccounts, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
-		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketMessageIDs, bucketIdempotency,
+		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
 		bucketMedia, bucketEvents, bucketOutbox, bucketMeta}
 )
 
