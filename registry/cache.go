@@ -18,21 +18,18 @@ const decodeCacheSize = 8192
 // getJSON would, without the decoding; put remembers what it writes. It
 // exists for the records every send reads or rewrites inside write
 // transactions: the account, its instance, gateway number and recipient's
-// registration when accepting, the job when it is claimed, finished and
-// receipted. bbolt has one writer, so decoding there is CPU spent while
+// registration when accepting (jobs are not JSON; see jobCodec). bbolt
+// has one writer, so decoding there is CPU spent while
 // every other accept waits; the profile of the accept run showed JSON
 // decoding as the largest part of the time the write lock was held.
-// The zero value is empty and ready, and stores JSON; set encode and
-// decode (before first use) for another format.
+// The zero value is empty and ready.
 //
 // Values share slices with the cache, so callers must only read them
-// (Account and Instance have slices; Job, Number and Registration do not).
+// (Account and Instance have slices; Number and Registration do not).
 // Paths that modify an Account or Instance decode it with getJSON.
 type decodeCache[T any] struct {
-	encode func(T) ([]byte, error)
-	decode func([]byte, *T) error
-	mu     sync.RWMutex
-	m      map[string]decodedRecord[T]
+	mu sync.RWMutex
+	m  map[string]decodedRecord[T]
 }
 
 type decodedRecord[T any] struct {
@@ -54,7 +51,7 @@ func (c *decodeCache[T]) get(b *bolt.Bucket, key []byte, v *T) error {
 		return nil
 	}
 	var fresh T
-	if err := c.unmarshal(data, &fresh); err != nil {
+	if err := json.Unmarshal(data, &fresh); err != nil {
 		return err
 	}
 	c.remember(key, bytes.Clone(data), fresh)
@@ -67,7 +64,7 @@ func (c *decodeCache[T]) get(b *bolt.Bucket, key []byte, v *T) error {
 // the transaction roll back, the stored bytes differ from the remembered
 // ones and get decodes them.
 func (c *decodeCache[T]) put(b *bolt.Bucket, key []byte, v T) error {
-	data, err := c.marshal(v)
+	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
@@ -76,20 +73,6 @@ func (c *decodeCache[T]) put(b *bolt.Bucket, key []byte, v T) error {
 	}
 	c.remember(key, data, v)
 	return nil
-}
-
-func (c *decodeCache[T]) marshal(v T) ([]byte, error) {
-	if c.encode != nil {
-		return c.encode(v)
-	}
-	return json.Marshal(v)
-}
-
-func (c *decodeCache[T]) unmarshal(data []byte, v *T) error {
-	if c.decode != nil {
-		return c.decode(data, v)
-	}
-	return json.Unmarshal(data, v)
 }
 
 func (c *decodeCache[T]) remember(key, data []byte, v T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -81,6 +82,28 @@ func encodeJob(j Job) ([]byte, error) {
 	b = appendTime(b, jobUpdatedAt, j.UpdatedAt)
 	b = appendTime(b, jobExpiresAt, j.ExpiresAt)
 	return b, nil
+}
+
+// jobCodec reads and writes jobs (jobcodec.go) without a cache: remembering
+// them saved about 2 µs per message (BenchmarkClaimFinish 11.8 against
+// 13-14.8 µs) for about 5 MB of heap at 10,000 messages/s, which the RSS
+// target of the scale stage needs more.
+type jobCodec struct{}
+
+func (jobCodec) get(b *bolt.Bucket, key []byte, j *Job) error {
+	data := b.Get(key)
+	if data == nil {
+		return ErrNotFound
+	}
+	return decodeJob(data, j)
+}
+
+func (jobCodec) put(b *bolt.Bucket, key []byte, j Job) error {
+	data, err := encodeJob(j)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
 }
 
 // decodeJob reads a stored job into *j, which it resets first.

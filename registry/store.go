@@ -65,10 +65,9 @@ type Store struct {
 	accounts  decodeCache[Account]
 	instances decodeCache[Instance]
 	numbers   decodeCache[Number]
-	// Registrations and jobs have no slices, so sharing is no concern;
-	// jobs are remembered as written, for the dispatcher's next step.
+	// Registrations have no slices, so sharing is no concern.
 	registrations decodeCache[Registration]
-	jobs          decodeCache[Job]
+	jobs          jobCodec
 }
 
 // Open opens (creating if needed) the registry in dir: dir/higate.db and the
@@ -83,7 +82,6 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open registry: %w", err)
 	}
 	s := &Store{db: db, commits: newCommitter(db), dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry}
-	s.jobs.encode, s.jobs.decode = encodeJob, decodeJob
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -61,7 +62,8 @@ func loadCredentials() []registry.Credentials {
 // acceptRun measures authenticated, durable text sends at conns
 // connections against a server started on dir (already seeded with f),
 // the dispatcher delivering to the simulated network all the while. With
-// profile set it keeps a 5-second CPU profile of the server.
+// profile set it keeps a 5-second CPU profile of the server, and a heap
+// profile taken right after it (the path with .heap.pprof).
 func (b *bench) acceptRun(ctx context.Context, dir string, f fixture, conns int, profile string) (figures, error) {
 	var fig figures
 	t0 := time.Now()
@@ -89,8 +91,12 @@ func (b *bench) acceptRun(ctx context.Context, dir string, f fixture, conns int,
 		go func() {
 			defer close(done)
 			time.Sleep(warmup + time.Second)
-			if err := s.cpuProfile(profile, 5*time.Second); err != nil {
+			if err := s.saveProfile(profile, "profile?seconds=5"); err != nil {
 				b.logf("profile: %v", err)
+			}
+			// The heap right after, still under load: what the RSS is made of.
+			if err := s.saveProfile(strings.TrimSuffix(profile, ".pprof")+".heap.pprof", "heap"); err != nil {
+				b.logf("heap profile: %v", err)
 			}
 		}()
 	} else {
@@ -115,9 +121,9 @@ func (b *bench) acceptRun(ctx context.Context, dir string, f fixture, conns int,
 	return fig, nil
 }
 
-// cpuProfile saves a CPU profile of the server taken over d.
-func (s *server) cpuProfile(path string, d time.Duration) error {
-	resp, err := setupClient.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.debug, int(d.Seconds())))
+// saveProfile saves one of the server's /debug/pprof/ profiles.
+func (s *server) saveProfile(path, which string) error {
+	resp, err := setupClient.Get(fmt.Sprintf("http://%s/debug/pprof/%s", s.debug, which))
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,9 @@ func (b *bench) crashStage(ctx context.Context) error {
 	t0 := time.Now()
 	dir := b.newDir("crash")
 	// Enough users that no inbox passes the sim's bound of 1,000 messages,
-	// which would hide deliveries from the check.
-	users := make([]string, 200)
+	// which would hide deliveries from the check (20 cycles queue about
+	// 120,000 sends).
+	users := make([]string, 1000)
 	for i := range users {
 		users[i] = userNumber(90_000_000 + i)
 	}
@@ -101,6 +102,9 @@ func (b *bench) crashStage(ctx context.Context) error {
 		msgs, err := s.messages(u)
 		if err != nil {
 			return err
+		}
+		if len(msgs) >= 1000 {
+			return fmt.Errorf("the inbox of %s is full (the sim keeps 1,000 messages): use more users", u)
 		}
 		for _, m := range msgs {
 			if strings.HasPrefix(m.Text, "api: c") {

@@ -144,8 +144,8 @@ func (n *Network) snapshot(emit func(*record) error) error {
 	for _, name := range names {
 		u := users[name]
 		unread := u.unreadFlags()
-		for i := range u.inbox {
-			put(&record{Op: opInbox, N: name, Msg: &u.inbox[i], Unread: unread[i]})
+		for i, m := range u.messages() {
+			put(&record{Op: opInbox, N: name, Msg: &m, Unread: unread[i]})
 		}
 	}
 	for _, number := range numbers {

@@ -110,7 +110,7 @@ func (n *Network) replayRead(r *record) {
 	for _, id := range r.IDs {
 		ids[id] = true
 	}
-	if left := slices.DeleteFunc(u.unread[r.GW], func(pos int) bool { return ids[u.inbox[pos-u.dropped].ID] }); len(left) > 0 {
+	if left := slices.DeleteFunc(u.unread[r.GW], func(pos int) bool { return ids[u.inbox[pos-u.dropped].id] }); len(left) > 0 {
 		u.unread[r.GW] = left
 	} else {
 		delete(u.unread, r.GW) // also fine on a nil map

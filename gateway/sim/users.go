@@ -1,9 +1,9 @@
 package sim
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"higate/gateway"
 )
@@ -19,10 +19,11 @@ const inboxLimit = 1000
 // position counts every message the user ever received, so it stays put
 // when older ones drop out of the inbox: inbox[pos-dropped] is the message.
 type user struct {
-	off atomic.Bool // set off WhatsApp by SetOnWhatsApp; everyone else is on it
+	number string
+	off    atomic.Bool // set off WhatsApp by SetOnWhatsApp; everyone else is on it
 
 	mu      sync.Mutex
-	inbox   []Message        // the last inboxLimit messages, oldest first
+	inbox   []kept           // the last inboxLimit messages, oldest first
 	dropped int              // messages that have dropped out of the inbox
 	unread  map[string][]int // gateway number -> positions not yet read, ascending
 }
@@ -34,8 +35,44 @@ func (n *Network) user(number string) *user {
 	if u, ok := n.users.Load(number); ok {
 		return u.(*user)
 	}
-	u, _ := n.users.LoadOrStore(number, &user{})
+	u, _ := n.users.LoadOrStore(number, &user{number: number})
 	return u.(*user)
+}
+
+// kept is a Message as an inbox keeps it. Most are text to the inbox's own
+// user, and those keep only what varies: 96 bytes instead of Message's
+// 192, and no copy of the recipient's number. Any other is kept whole as well. The sim runs in the gateway's
+// process, and a load test fills thousands of inboxes, so this is most of
+// the memory the sandbox costs (the scale stage of docs/BENCHMARKS.md).
+type kept struct {
+	id, from, text string
+	kind           gateway.MessageKind
+	at             time.Time
+	whole          *Message // set when the fields above do not tell it all
+}
+
+func (u *user) keep(m Message) kept {
+	k := kept{id: m.ID, from: m.From, text: m.Text, kind: m.Kind, at: m.At}
+	if u.message(k) != m {
+		k.whole = &m
+	}
+	return k
+}
+
+func (u *user) message(k kept) Message {
+	if k.whole != nil {
+		return *k.whole
+	}
+	return Message{ID: k.id, From: k.from, To: u.number, Kind: k.kind, Text: k.text, At: k.at}
+}
+
+// messages returns the inbox as Messages.
+func (u *user) messages() []Message {
+	out := make([]Message, len(u.inbox))
+	for i, k := range u.inbox {
+		out[i] = u.message(k)
+	}
+	return out
 }
 
 // SetOnWhatsApp puts user `number` on WhatsApp or takes them off it. Every
@@ -75,7 +112,7 @@ func (n *Network) Messages(number string) []Message {
 	u := v.(*user)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return slices.Clone(u.inbox)
+	return u.messages()
 }
 
 // Read makes user `number` read everything gateway number gw sent them: gw
@@ -101,7 +138,7 @@ func (n *Network) Read(number, gw string) error {
 	}
 	ids := make([]string, len(idx))
 	for k, pos := range idx {
-		ids[k] = u.inbox[pos-u.dropped].ID
+		ids[k] = u.inbox[pos-u.dropped].id
 	}
 	at := n.now().Round(0)
 	ev := gateway.Event{Kind: gateway.EventReceipt, Gateway: gw, At: at, MessageIDs: ids, Receipt: gateway.ReceiptRead}
@@ -126,13 +163,13 @@ func (u *user) deliver(m Message, unread bool) {
 		}
 		u.unread[m.From] = append(u.unread[m.From], u.dropped+len(u.inbox))
 	}
-	u.inbox = append(u.inbox, m)
+	u.inbox = append(u.inbox, u.keep(m))
 	if len(u.inbox) <= inboxLimit {
 		return
 	}
 	// Positions ascend, so if the oldest message is unread it is first in
 	// its sender's list.
-	from := u.inbox[0].From
+	from := u.inbox[0].from
 	if idx := u.unread[from]; len(idx) > 0 && idx[0] == u.dropped {
 		if len(idx) == 1 {
 			delete(u.unread, from)
@@ -142,7 +179,7 @@ func (u *user) deliver(m Message, unread bool) {
 	}
 	// Reslicing drops the front without copying; append moves the rest to
 	// a fresh array when this one is used up.
-	u.inbox[0] = Message{}
+	u.inbox[0] = kept{}
 	u.inbox = u.inbox[1:]
 	u.dropped++
 }
