@@ -165,7 +165,7 @@ func (s *Store) RecordSale(clientID, txn string, p Period) (Account, bool, error
 			return err
 		}
 		recorded = true
-		return putJSON(b, []byte(clientID), a)
+		return putAccount(tx, a)
 	})
 	return a, recorded, err
 }

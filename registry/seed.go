@@ -76,12 +76,12 @@ func (s *Store) SeedAccounts(nas []NewAccount) ([]Credentials, error) {
 			creds = append(creds, Credentials{ClientID: a.ClientID, ClientSecret: secret, Instance: a.Instance, Plan: string(a.Plan)})
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			ib, ab := tx.Bucket(bucketInstances), tx.Bucket(bucketAccounts)
+			ib := tx.Bucket(bucketInstances)
 			for _, a := range accts {
 				if ib.Get(u64(a.Instance)) == nil {
 					return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", a.Instance)
 				}
-				if err := putJSON(ab, []byte(a.ClientID), a); err != nil {
+				if err := putAccount(tx, a); err != nil {
 					return err
 				}
 			}

@@ -23,6 +23,7 @@ import (
 
 var (
 	bucketAccounts      = []byte("accounts")      // client ID -> Account
+	bucketDue           = []byte("due")           // u64 paid-through Unix seconds, client ID -> nothing (see dueKey)
 	bucketUsage         = []byte("usage")         // client ID -> Usage
 	bucketRecipients    = []byte("recipients")    // client ID \x00 recipient -> first sent at
 	bucketInstances     = []byte("instances")     // u64 -> Instance
@@ -38,7 +39,7 @@ var (
 	bucketEvents        = []byte("events")        // u64 -> Event
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
 	bucketMeta          = []byte("meta")          // misc keys (processed PayPal events ...)
-	allBuckets          = [][]byte{bucketAccounts, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
+	allBuckets          = [][]byte{bucketAccounts, bucketDue, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
 		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
 		bucketMedia, bucketEvents, bucketOutbox, bucketMeta}
 )
@@ -92,8 +93,14 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.jobExpiry = 24 * time.Hour
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		newIndex := tx.Bucket(bucketDue) == nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if newIndex {
+			if err := indexDue(tx); err != nil {
 				return err
 			}
 		}

@@ -55,9 +55,7 @@ func (b *Billing) Tick(ctx context.Context, now time.Time) error {
 	keep(b.resendUndelivered(ctx, now))
 	// Only accounts with a paid period that is near its end or past it have
 	// anything to do (see tickAccount).
-	accts, err := b.store.AccountsWhere(func(a *registry.Account) bool {
-		return a.Status == registry.StatusActive && !a.PaidThrough.IsZero() && !now.Before(a.PaidThrough.Add(-b.remind))
-	})
+	accts, err := b.store.AccountsDue(now.Add(b.remind))
 	if err != nil {
 		return err
 	}
