@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -161,4 +162,47 @@ func TestJobsOfEarlierVersionsAreFoundByMessageID(t *testing.T) {
 	if _, err := s.JobByMessageID(s.msgIDs.forJob(old.ID)); err != ErrNotFound {
 		t.Fatalf("a made-up ID for job 42 found it: %v", err)
 	}
+}
+
+// FuzzDecodeJob: whatever the bytes, decoding a stored job returns a job or
+// an error, never a panic; and the record of a decoded job decodes to a job
+// with the same record (a time keeps its instant, not its location).
+func FuzzDecodeJob(f *testing.F) {
+	full, _ := encodeJob(fullJob())
+	old, _ := json.Marshal(fullJob())
+	for _, seed := range [][]byte{full, old, {}, {0x08}, {0x7b}, full[:len(full)/2]} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var j, k Job
+		if decodeJob(data, &j) != nil {
+			return
+		}
+		once, _ := encodeJob(j)
+		if err := decodeJob(once, &k); err != nil {
+			t.Fatalf("a job's record does not decode: %v", err)
+		}
+		if twice, _ := encodeJob(k); !bytes.Equal(once, twice) {
+			t.Fatalf("round trip changed the job:\n%+v\n%+v", j, k)
+		}
+	})
+}
+
+// FuzzMessageIDs: any message ID a receipt brings is ours or not without a
+// panic, and every job ID's message ID leads back to it.
+func FuzzMessageIDs(f *testing.F) {
+	s, err := Open(f.TempDir(), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	f.Add("3EB0ABCDEF0123456789AB", uint64(1))
+	f.Add("3EB0", uint64(0))
+	f.Add("BAE5F00D", uint64(1<<63))
+	f.Fuzz(func(t *testing.T, msgID string, job uint64) {
+		s.msgIDs.jobOf(msgID)
+		if got, ok := s.msgIDs.jobOf(s.msgIDs.forJob(job)); !ok || got != job {
+			t.Fatalf("job %d came back as %d %v", job, got, ok)
+		}
+	})
 }
