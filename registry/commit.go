@@ -60,11 +60,11 @@ func (c *committer) run(fn func(*bolt.Tx) error) error {
 		return errClosed
 	}
 	c.wait = append(c.wait, call{fn: fn, err: ch})
-	c.mu.Unlock()
-	select {
+	select { // under mu: close may not close wake in between
 	case c.wake <- struct{}{}:
 	default:
 	}
+	c.mu.Unlock()
 	return <-ch
 }
 
