@@ -13,9 +13,9 @@ import (
 
 // dispatcher drains one instance's queue through its active number: it
 // claims a batch (a read transaction), sends each job outside any
-// transaction, then records the outcomes (one write transaction) before it
-// claims again. It is the only one to claim its instance's jobs. Sends are
-// paced per number.
+// transaction, then records the outcomes (one write transaction) while it
+// claims and sends the next. It is the only one to claim its instance's
+// jobs. Sends are paced per number.
 type dispatcher struct {
 	svc        *Service
 	instance   uint64
@@ -23,8 +23,8 @@ type dispatcher struct {
 	lastSend   map[string]time.Time // per gateway number, for pacing
 	lastExpire time.Time            // when Expire last ran (store clock)
 
-	mu      sync.Mutex
-	sending map[uint64]bool // the claimed batch's job IDs, until Finish has recorded them
+	mu        sync.Mutex
+	inHandIDs map[uint64]bool // claimed jobs whose outcomes are not recorded yet
 }
 
 // idleCheck is how often an idle dispatcher looks at its queue unprompted,
@@ -54,8 +54,28 @@ func (d *dispatcher) run(ctx context.Context) {
 
 // pass sends batches while there is work, and returns when the queue has
 // nothing ready: next is when something will be (zero: wait for a wake-up).
+//
+// A batch's outcomes are recorded (Finish: a group commit, which waits its
+// turn among the accepts) while the next batch is claimed and sent; the
+// recorded batch's jobs stay in hand, and the claim skips them, until it
+// has committed. At most one batch is being recorded at a time, and pass
+// returns only when none is.
 func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 	s := d.svc
+	var recording <-chan error // the previous batch's Finish, until it is done
+	// settle waits for the batch being recorded; false if recording failed.
+	settle := func() bool {
+		if recording == nil {
+			return true
+		}
+		err := <-recording
+		recording = nil
+		if err != nil {
+			s.log.Error("record send outcomes", "instance", d.instance, "err", err)
+		}
+		return err == nil
+	}
+	defer settle()
 	for ctx.Err() == nil {
 		// Claim expires the jobs it meets; this catches parked ones and
 		// those of a number that is down. Jobs live for hours, so once a
@@ -74,46 +94,73 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 		if active.Pacing.Gap > 0 {
 			max = 1 // a paced number sends one at a time; don't hold others in "sending"
 		}
-		jobs, next, err := s.store.Claim(d.instance, active.Number, max)
+		jobs, next, err := s.store.Claim(d.instance, active.Number, max, d.inHand)
 		if err != nil {
 			s.log.Error("claim jobs", "instance", d.instance, "err", err)
 			return time.Now().Add(time.Second)
 		}
 		if len(jobs) == 0 {
-			return next
+			if recording == nil {
+				return next
+			}
+			// The batch being recorded may hold retries, due before next.
+			if !settle() {
+				return time.Now().Add(time.Second)
+			}
+			continue
 		}
-		d.setSending(jobs)
+		d.hold(jobs)
 		outcomes := make([]registry.Outcome, 0, len(jobs))
 		for _, j := range jobs {
 			o := d.send(ctx, active, j)
 			o.Via = j.SentVia
 			outcomes = append(outcomes, o)
 		}
-		err = s.store.Finish(outcomes)
-		d.setSending(nil)
-		if err != nil {
-			s.log.Error("record send outcomes", "instance", d.instance, "err", err)
+		ok := settle()
+		recording = d.record(outcomes)
+		if !ok {
+			return time.Now().Add(time.Second)
+		}
+		if active.Pacing.DailyCap > 0 && !settle() { // Finish counts the sends against the cap
 			return time.Now().Add(time.Second)
 		}
 	}
 	return time.Time{}
 }
 
-// setSending remembers the batch in hand, for Service.Sending.
-func (d *dispatcher) setSending(jobs []registry.Job) {
-	m := make(map[uint64]bool, len(jobs))
-	for _, j := range jobs {
-		m[j.ID] = true
-	}
-	d.mu.Lock()
-	d.sending = m
-	d.mu.Unlock()
+// record runs Finish for a batch in the background, and lets go of its jobs
+// once it has returned (they are on disk then, or queued still if it failed).
+func (d *dispatcher) record(outcomes []registry.Outcome) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		err := d.svc.store.Finish(outcomes)
+		d.mu.Lock()
+		for _, o := range outcomes {
+			delete(d.inHandIDs, o.JobID)
+		}
+		d.mu.Unlock()
+		done <- err
+	}()
+	return done
 }
 
-func (d *dispatcher) isSending(id uint64) bool {
+// hold marks claimed jobs as in hand, for Claim to skip and for
+// Service.Sending.
+func (d *dispatcher) hold(jobs []registry.Job) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.sending[id]
+	if d.inHandIDs == nil {
+		d.inHandIDs = make(map[uint64]bool)
+	}
+	for _, j := range jobs {
+		d.inHandIDs[j.ID] = true
+	}
+}
+
+func (d *dispatcher) inHand(id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.inHandIDs[id]
 }
 
 // send makes one attempt at a claimed job.

@@ -1,8 +1,11 @@
 package gateway_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,12 +141,85 @@ func TestSendingIsTheBatchInHand(t *testing.T) {
 	h.queue(user, 2)
 	h.waitFor("the first message", func() bool { return len(h.net.Messages(user)) == 1 })
 	jobs, _ := h.store.Jobs(h.acct)
-	second := jobs[1]
+	first, second := jobs[0], jobs[1]
+	h.waitFor("the first recorded", func() bool {
+		j, _ := h.store.Job(first.ID)
+		return j.State != registry.JobQueued && !h.svc.Sending(j)
+	})
 	h.waitFor("the second in hand", func() bool { j, _ := h.store.Job(second.ID); return h.svc.Sending(j) })
 	if j, _ := h.store.Job(second.ID); j.State != registry.JobQueued {
 		t.Fatalf("held job stored as %s", j.State)
 	}
-	if j, _ := h.store.Job(jobs[0].ID); h.svc.Sending(j) {
-		t.Fatal("a sent job shown as sending")
+}
+
+// flaky fails every message's first attempt with a transient error.
+type flaky struct {
+	gateway.Transport
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (f *flaky) Send(ctx context.Context, msg gateway.Outbound) error {
+	f.mu.Lock()
+	first := !f.seen[msg.ID]
+	f.seen[msg.ID] = true
+	f.mu.Unlock()
+	if first {
+		return errors.New("timeout")
+	}
+	return f.Transport.Send(ctx, msg)
+}
+
+// Batches are recorded while the next is sent: with small batches and every
+// first attempt failing, retries still go out, each message exactly once,
+// and the attempts are counted.
+func TestRetriesOfBatchesBeingRecorded(t *testing.T) {
+	dir := t.TempDir()
+	store, err := registry.Open(dir, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := sim.Open(filepath.Join(dir, "sim"), sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.EnsureInstance(0, "sandbox")
+	store.AddNumber(registry.Number{Number: gw, Transport: "sim", Role: registry.RoleActive})
+	c, _ := store.CreateAccount(registry.NewAccount{Email: "a@example.com", Plan: quota.Enterprise})
+	svc := gateway.NewService(gateway.Options{Store: store, Batch: 3,
+		Backoff: func(int) time.Duration { return time.Millisecond },
+		Dial: func(n registry.Number) (gateway.Transport, error) {
+			return &flaky{Transport: net.Attach(n.Number), seen: map[string]bool{}}, nil
+		}})
+	if err := svc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop(); net.Close(); store.Close() })
+	h := &harness{t: t, store: store, net: net, svc: svc, acct: c.ClientID}
+
+	const user = "+4915100000004"
+	h.queue(user, 20)
+	h.waitFor("20 messages", func() bool { return len(net.Messages(user)) == 20 })
+	// Receipts may overtake the last batch's recording; its attempts follow.
+	h.waitFor("every attempt counted", func() bool {
+		jobs, _ := store.Jobs(c.ClientID)
+		n := 0
+		for _, j := range jobs {
+			n += j.Attempts
+		}
+		return n == 40
+	})
+	seen := map[string]bool{}
+	for _, m := range net.Messages(user) {
+		if seen[m.Text] {
+			t.Fatalf("%q delivered twice", m.Text)
+		}
+		seen[m.Text] = true
+	}
+	jobs, _ := store.Jobs(c.ClientID)
+	for _, j := range jobs {
+		if j.Attempts != 2 || j.State != registry.JobDelivered && j.State != registry.JobSent {
+			t.Fatalf("job %d: %s after %d attempts, want sent after 2", j.ID, j.State, j.Attempts)
+		}
 	}
 }

@@ -109,7 +109,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 		}
 		wg.Wait()
 		b.StartTimer()
-		jobs, _, err := s.Claim(0, benchGateway, batch)
+		jobs, _, err := s.Claim(0, benchGateway, batch, nil)
 		if err != nil || len(jobs) != batch {
 			b.Fatalf("claimed %d: %v", len(jobs), err)
 		}

@@ -27,7 +27,7 @@ func (f *fixture) failover(number string) {
 
 func (f *fixture) claim(via string) []registry.Job {
 	f.t.Helper()
-	jobs, _, err := f.store.Claim(0, via, 10)
+	jobs, _, err := f.store.Claim(0, via, 10, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"encoding/binary"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,25 +15,30 @@ const WaitReregister = "awaiting re-registration"
 // Claim returns up to max ready jobs of an instance for gateway number via
 // to send, in priority, then FIFO, order, with their attempt counted and
 // their state shown as sending. Claiming writes nothing: the caller (the
-// instance's one dispatcher) records every outcome with Finish before it
-// claims again, and a crash in between leaves the jobs queued, to be sent
-// again with the same message ID, which WhatsApp drops as a duplicate.
+// instance's one dispatcher) records every outcome with Finish, and skips
+// (skip reports true for their IDs; nil skips none) the jobs it has claimed
+// whose outcomes are not recorded yet. A crash in between leaves them
+// queued, to be sent again with the same message ID, which WhatsApp drops
+// as a duplicate.
 //
 // On the way it fails jobs past their expiry (refunded), fails jobs whose
 // recipient opted out, and parks jobs whose recipient has not greeted via;
 // only then does it take the write lock. next is the earliest time a job
 // held back by backoff or the daily cap becomes ready (zero if none).
-func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next time.Time, err error) {
+func (s *Store) Claim(instance uint64, via string, max int, skip func(id uint64) bool) (jobs []Job, next time.Time, err error) {
+	if skip == nil {
+		skip = func(uint64) bool { return false }
+	}
 	var dirty bool
 	err = s.db.View(func(tx *bolt.Tx) error {
-		jobs, next, dirty, err = s.claim(tx, instance, via, max)
+		jobs, next, dirty, err = s.claim(tx, instance, via, max, skip)
 		return err
 	})
 	if err != nil || !dirty {
 		return jobs, next, err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		jobs, next, _, err = s.claim(tx, instance, via, max)
+		jobs, next, _, err = s.claim(tx, instance, via, max, skip)
 		return err
 	})
 	return jobs, next, err
@@ -40,7 +46,7 @@ func (s *Store) Claim(instance uint64, via string, max int) (jobs []Job, next ti
 
 // claim does Claim's work in tx. In a read-only tx it stops at the first job
 // whose state must change and reports dirty; in a writable one it changes it.
-func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs []Job, next time.Time, dirty bool, err error) {
+func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int, skip func(uint64) bool) (jobs []Job, next time.Time, dirty bool, err error) {
 	now := s.now().UTC()
 	var gw Number
 	if err := s.numbers.get(tx.Bucket(bucketNumbers), []byte(via), &gw); err != nil {
@@ -62,6 +68,9 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int) (jobs [
 	var done [][]byte // queue keys of jobs that ended
 	var parked []Job  // jobs to park
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(jobs) < max; k, _ = c.Next() {
+		if skip(binary.BigEndian.Uint64(k[9:])) {
+			continue
+		}
 		var j Job
 		if err := s.jobs.get(jb, k[9:], &j); err != nil {
 			return nil, next, false, err
@@ -162,14 +171,18 @@ func (s *Store) Finish(outcomes []Outcome) error {
 			if o.Sent {
 				sent[o.Via]++
 			}
-			if j.Final() {
-				continue // a receipt overtook the outcome; nothing to do
-			}
 			j.Attempts++
-			j.Waiting = ""
 			if o.Via != "" {
 				j.SentVia = o.Via
 			}
+			if j.Final() {
+				// A receipt overtook the outcome: only the attempt is news.
+				if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
+					return err
+				}
+				continue
+			}
+			j.Waiting = ""
 			switch {
 			case o.Sent:
 				j.State, j.ErrorCode, j.Error = JobSent, 0, ""

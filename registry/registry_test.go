@@ -86,7 +86,7 @@ func TestClaimOrderIsPriorityThenFIFO(t *testing.T) {
 			sys = j
 		}
 	}
-	jobs, _, err := f.store.Claim(0, gw, 10)
+	jobs, _, err := f.store.Claim(0, gw, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestClaimOrderIsPriorityThenFIFO(t *testing.T) {
 	if err := f.store.Finish(outcomes); err != nil {
 		t.Fatal(err)
 	}
-	if again, _, _ := f.store.Claim(0, gw, 10); len(again) != 0 {
+	if again, _, _ := f.store.Claim(0, gw, 10, nil); len(again) != 0 {
 		t.Fatalf("claimed after finishing: %v", ids(again))
 	}
 	if got, _ := f.store.Job(a.ID); got.State != registry.JobSent || got.Attempts != 1 || got.SentVia != gw {
@@ -133,12 +133,12 @@ func TestCrashAfterClaimResendsWithSameMessageID(t *testing.T) {
 	id := f.account(quota.Limits{})
 	f.store.Register(0, gw, "+4915100000001", "en", "Hi")
 	j := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: "+4915100000001", Text: "x"})
-	if jobs, _, _ := f.store.Claim(0, gw, 10); len(jobs) != 1 {
+	if jobs, _, _ := f.store.Claim(0, gw, 10, nil); len(jobs) != 1 {
 		t.Fatal("not claimed")
 	}
 	f.store.Close()
 	f.open()
-	jobs, _, _ := f.store.Claim(0, gw, 10)
+	jobs, _, _ := f.store.Claim(0, gw, 10, nil)
 	if len(jobs) != 1 || jobs[0].MessageID != j.MessageID || jobs[0].Attempts != 1 {
 		t.Fatalf("after a crash %+v", jobs)
 	}
@@ -149,14 +149,14 @@ func TestRetryBackoffAndRefundOnPermanentFailure(t *testing.T) {
 	id := f.account(quota.Limits{})
 	f.store.Register(0, gw, "+4915100000001", "en", "Hi")
 	j := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: "+4915100000001", Text: "x"})
-	f.store.Claim(0, gw, 10)
+	f.store.Claim(0, gw, 10, nil)
 	f.store.Finish([]registry.Outcome{{JobID: j.ID, Retry: true, NotBefore: f.clock().Add(time.Minute), Error: "timeout"}})
-	jobs, next, _ := f.store.Claim(0, gw, 10)
+	jobs, next, _ := f.store.Claim(0, gw, 10, nil)
 	if len(jobs) != 0 || !next.Equal(f.clock().Add(time.Minute)) {
 		t.Fatalf("backoff not honoured: %v next %v", ids(jobs), next)
 	}
 	f.advance(time.Minute)
-	jobs, _, _ = f.store.Claim(0, gw, 10)
+	jobs, _, _ = f.store.Claim(0, gw, 10, nil)
 	if len(jobs) != 1 {
 		t.Fatal("not retried after backoff")
 	}
@@ -189,7 +189,7 @@ func TestMediaIsSpooledAndSweptWhenUnused(t *testing.T) {
 	old := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(path, old, old)
 
-	f.store.Claim(0, gw, 10)
+	f.store.Claim(0, gw, 10, nil)
 	f.store.Finish([]registry.Outcome{{JobID: j1.ID, Sent: true}})
 	if n, _ := f.store.SweepMedia(time.Hour); n != 0 {
 		t.Fatal("swept media a queued job still needs")
