@@ -26,7 +26,9 @@ type harness struct {
 	acct  string
 }
 
-func newHarness(t *testing.T, pacing registry.Pacing) *harness {
+// newHarness starts the service with the number's pacing; tune may change
+// the service's options first.
+func newHarness(t *testing.T, pacing registry.Pacing, tune ...func(*gateway.Options)) *harness {
 	dir := t.TempDir()
 	store, err := registry.Open(dir, registry.Options{})
 	if err != nil {
@@ -44,8 +46,12 @@ func newHarness(t *testing.T, pacing registry.Pacing) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := gateway.NewService(gateway.Options{Store: store,
-		Dial: func(n registry.Number) (gateway.Transport, error) { return net.Attach(n.Number), nil }})
+	opts := gateway.Options{Store: store,
+		Dial: func(n registry.Number) (gateway.Transport, error) { return net.Attach(n.Number), nil }}
+	for _, f := range tune {
+		f(&opts)
+	}
+	svc := gateway.NewService(opts)
 	if err := svc.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,35 +180,23 @@ func (f *flaky) Send(ctx context.Context, msg gateway.Outbound) error {
 // first attempt failing, retries still go out, each message exactly once,
 // and the attempts are counted.
 func TestRetriesOfBatchesBeingRecorded(t *testing.T) {
-	dir := t.TempDir()
-	store, err := registry.Open(dir, registry.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := sim.Open(filepath.Join(dir, "sim"), sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store.EnsureInstance(0, "sandbox")
-	store.AddNumber(registry.Number{Number: gw, Transport: "sim", Role: registry.RoleActive})
-	c, _ := store.CreateAccount(registry.NewAccount{Email: "a@example.com", Plan: quota.Enterprise})
-	svc := gateway.NewService(gateway.Options{Store: store, Batch: 3,
-		Backoff: func(int) time.Duration { return time.Millisecond },
-		Dial: func(n registry.Number) (gateway.Transport, error) {
-			return &flaky{Transport: net.Attach(n.Number), seen: map[string]bool{}}, nil
-		}})
-	if err := svc.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Stop(); net.Close(); store.Close() })
-	h := &harness{t: t, store: store, net: net, svc: svc, acct: c.ClientID}
+	h := newHarness(t, registry.Pacing{}, func(o *gateway.Options) {
+		o.Batch = 3
+		o.Backoff = func(int) time.Duration { return time.Millisecond }
+		dial := o.Dial
+		o.Dial = func(n registry.Number) (gateway.Transport, error) {
+			t, err := dial(n)
+			return &flaky{Transport: t, seen: map[string]bool{}}, err
+		}
+	})
+	store, net := h.store, h.net
 
 	const user = "+4915100000004"
 	h.queue(user, 20)
 	h.waitFor("20 messages", func() bool { return len(net.Messages(user)) == 20 })
 	// Receipts may overtake the last batch's recording; its attempts follow.
 	h.waitFor("every attempt counted", func() bool {
-		jobs, _ := store.Jobs(c.ClientID)
+		jobs, _ := store.Jobs(h.acct)
 		n := 0
 		for _, j := range jobs {
 			n += j.Attempts
@@ -216,7 +210,7 @@ func TestRetriesOfBatchesBeingRecorded(t *testing.T) {
 		}
 		seen[m.Text] = true
 	}
-	jobs, _ := store.Jobs(c.ClientID)
+	jobs, _ := store.Jobs(h.acct)
 	for _, j := range jobs {
 		if j.Attempts != 2 || j.State != registry.JobDelivered && j.State != registry.JobSent {
 			t.Fatalf("job %d: %s after %d attempts, want sent after 2", j.ID, j.State, j.Attempts)
