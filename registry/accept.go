@@ -82,7 +82,7 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 	if req.IdempotencyKey != "" {
 		if id := tx.Bucket(bucketIdempotency).Get(pairKey(req.ClientID, req.IdempotencyKey)); id != nil {
 			out.Duplicate = true
-			return getJob(tx, id, &out.Job)
+			return getJob(tx.Bucket(bucketJobs), id, &out.Job)
 		}
 	}
 	if err := planAllows(acct.Plan, req.Kind); err != nil {

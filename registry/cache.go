@@ -18,7 +18,7 @@ const decodeCacheSize = 8192
 // getJSON would, without the decoding; put remembers what it writes. It
 // exists for the records every send reads or rewrites inside write
 // transactions: the account, its instance, gateway number and recipient's
-// registration when accepting (jobs are not JSON; see jobCodec). bbolt
+// registration when accepting (jobs are not JSON; see getJob). bbolt
 // has one writer, so decoding there is CPU spent while
 // every other accept waits; the profile of the accept run showed JSON
 // decoding as the largest part of the time the write lock was held.

@@ -81,7 +81,7 @@ func queueKey(j Job) []byte {
 // Job returns one job.
 func (s *Store) Job(id uint64) (Job, error) {
 	var j Job
-	err := s.db.View(func(tx *bolt.Tx) error { return getJob(tx, u64(id), &j) })
+	err := s.db.View(func(tx *bolt.Tx) error { return getJob(tx.Bucket(bucketJobs), u64(id), &j) })
 	return j, err
 }
 
@@ -93,7 +93,7 @@ func (s *Store) JobByMessageID(msgID string) (Job, error) {
 		if key == nil {
 			return ErrNotFound
 		}
-		return getJob(tx, key, &j)
+		return getJob(tx.Bucket(bucketJobs), key, &j)
 	})
 	return j, err
 }
@@ -108,7 +108,7 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	}
 	j.ID, j.MessageID, j.State = id, s.msgIDs.forJob(id), JobQueued
 	j.CreatedAt, j.UpdatedAt, j.ExpiresAt = now, now, now.Add(s.jobExpiry)
-	if err := s.jobs.put(jb, u64(id), *j); err != nil {
+	if err := putJob(jb, u64(id), *j); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketQueue).Put(queueKey(*j), nil); err != nil {
@@ -118,14 +118,4 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 		return addMediaRef(tx, j.Media, 1)
 	}
 	return nil
-}
-
-// getJob reads one job without the decode cache, for reads outside the
-// send path; ErrNotFound when absent.
-func getJob(tx *bolt.Tx, key []byte, j *Job) error {
-	data := tx.Bucket(bucketJobs).Get(key)
-	if data == nil {
-		return ErrNotFound
-	}
-	return decodeJob(data, j)
 }

@@ -84,13 +84,12 @@ func encodeJob(j Job) ([]byte, error) {
 	return b, nil
 }
 
-// jobCodec reads and writes jobs (jobcodec.go) without a cache: remembering
-// them saved about 2 µs per message (BenchmarkClaimFinish 11.8 against
-// 13-14.8 µs) for about 5 MB of heap at 10,000 messages/s, which the RSS
-// target of the scale stage needs more.
-type jobCodec struct{}
-
-func (jobCodec) get(b *bolt.Bucket, key []byte, j *Job) error {
+// getJob decodes the job at key; ErrNotFound when absent. Jobs have no
+// decode cache (see decodeCache): remembering them saved about 2 µs per
+// message (BenchmarkClaimFinish 11.8 against 13-14.8 µs) for about 5 MB of
+// heap at 10,000 messages/s, which the RSS target of the scale stage needs
+// more.
+func getJob(b *bolt.Bucket, key []byte, j *Job) error {
 	data := b.Get(key)
 	if data == nil {
 		return ErrNotFound
@@ -98,7 +97,8 @@ func (jobCodec) get(b *bolt.Bucket, key []byte, j *Job) error {
 	return decodeJob(data, j)
 }
 
-func (jobCodec) put(b *bolt.Bucket, key []byte, j Job) error {
+// putJob writes a job at key.
+func putJob(b *bolt.Bucket, key []byte, j Job) error {
 	data, err := encodeJob(j)
 	if err != nil {
 		return err

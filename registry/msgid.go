@@ -106,7 +106,7 @@ func (s *Store) jobKeyOf(tx *bolt.Tx, msgID string) []byte {
 	if id, ok := s.msgIDs.jobOf(msgID); ok {
 		key := u64(id)
 		var j Job
-		if s.jobs.get(tx.Bucket(bucketJobs), key, &j) == nil && j.MessageID == msgID {
+		if getJob(tx.Bucket(bucketJobs), key, &j) == nil && j.MessageID == msgID {
 			return key
 		}
 	}

@@ -35,7 +35,7 @@ func parkedPrefix(instance uint64, recipient string) []byte {
 
 // park moves a job from the queue to the parked jobs, marked as waiting.
 func (s *Store) park(tx *bolt.Tx, j Job) error {
-	if err := s.jobs.put(tx.Bucket(bucketJobs), u64(j.ID), j); err != nil {
+	if err := putJob(tx.Bucket(bucketJobs), u64(j.ID), j); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketQueue).Delete(queueKey(j)); err != nil {
@@ -58,11 +58,11 @@ func (s *Store) unpark(tx *bolt.Tx, prefix []byte) (int, error) {
 			return 0, err
 		}
 		var j Job
-		if err := s.jobs.get(jb, k[len(k)-8:], &j); err != nil {
+		if err := getJob(jb, k[len(k)-8:], &j); err != nil {
 			return 0, err
 		}
 		j.Waiting = ""
-		if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
+		if err := putJob(jb, u64(j.ID), j); err != nil {
 			return 0, err
 		}
 		if err := qb.Put(queueKey(j), nil); err != nil {

@@ -72,7 +72,7 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int, skip fu
 			continue
 		}
 		var j Job
-		if err := s.jobs.get(jb, k[9:], &j); err != nil {
+		if err := getJob(jb, k[9:], &j); err != nil {
 			return nil, next, false, err
 		}
 		change := "" // what the job needs written, if anything
@@ -165,7 +165,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 		sent := map[string]int{} // per gateway number
 		for _, o := range outcomes {
 			var j Job
-			if err := s.jobs.get(jb, u64(o.JobID), &j); err != nil {
+			if err := getJob(jb, u64(o.JobID), &j); err != nil {
 				return err
 			}
 			if o.Sent {
@@ -177,7 +177,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 			}
 			if j.Final() {
 				// A receipt overtook the outcome: only the attempt is news.
-				if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
+				if err := putJob(jb, u64(j.ID), j); err != nil {
 					return err
 				}
 				continue
@@ -201,7 +201,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 				continue
 			}
 			j.UpdatedAt = now
-			if err := s.jobs.put(jb, u64(j.ID), j); err != nil {
+			if err := putJob(jb, u64(j.ID), j); err != nil {
 				return err
 			}
 			if err := s.statusChanged(tx, j); err != nil {
@@ -267,7 +267,7 @@ func (s *Store) end(tx *bolt.Tx, j *Job, now time.Time, state JobState, code int
 			return err
 		}
 	}
-	if err := s.jobs.put(tx.Bucket(bucketJobs), u64(j.ID), *j); err != nil {
+	if err := putJob(tx.Bucket(bucketJobs), u64(j.ID), *j); err != nil {
 		return err
 	}
 	return s.statusChanged(tx, *j)
@@ -289,7 +289,7 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				continue // not ours (a message sent from the phone itself)
 			}
 			var j Job
-			if err := s.jobs.get(jb, key, &j); err != nil {
+			if err := getJob(jb, key, &j); err != nil {
 				return err
 			}
 			if rank(j.State) >= rank(to) {
@@ -307,7 +307,7 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				}
 			}
 			j.State, j.UpdatedAt = to, now
-			if err := s.jobs.put(jb, key, j); err != nil {
+			if err := putJob(jb, key, j); err != nil {
 				return err
 			}
 			if err := s.statusChanged(tx, j); err != nil {
@@ -387,7 +387,7 @@ func (s *Store) Expire(instance uint64) (int, error) {
 		now := s.now().UTC()
 		for _, k := range s.expired(tx, instance, expired) {
 			var j Job
-			if err := getJob(tx, k[len(k)-8:], &j); err != nil {
+			if err := getJob(tx.Bucket(bucketJobs), k[len(k)-8:], &j); err != nil {
 				return err
 			}
 			if err := s.end(tx, &j, now, JobExpired, CodeExpired, "not sent within its expiry", true); err != nil {
@@ -413,7 +413,7 @@ func (s *Store) expired(tx *bolt.Tx, instance uint64, only [][]byte) [][]byte {
 	var out [][]byte
 	check := func(k []byte) {
 		var j Job
-		if getJob(tx, k[len(k)-8:], &j) == nil && j.State == JobQueued && !now.Before(j.ExpiresAt) {
+		if getJob(tx.Bucket(bucketJobs), k[len(k)-8:], &j) == nil && j.State == JobQueued && !now.Before(j.ExpiresAt) {
 			out = append(out, bytes.Clone(k))
 		}
 	}

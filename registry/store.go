@@ -68,7 +68,6 @@ type Store struct {
 	numbers   decodeCache[Number]
 	// Registrations have no slices, so sharing is no concern.
 	registrations decodeCache[Registration]
-	jobs          jobCodec
 }
 
 // Open opens (creating if needed) the registry in dir: dir/higate.db and the

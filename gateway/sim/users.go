@@ -40,10 +40,11 @@ func (n *Network) user(number string) *user {
 }
 
 // kept is a Message as an inbox keeps it. Most are text to the inbox's own
-// user, and those keep only what varies: 96 bytes instead of Message's
-// 192, and no copy of the recipient's number. Any other is kept whole as well. The sim runs in the gateway's
-// process, and a load test fills thousands of inboxes, so this is most of
-// the memory the sandbox costs (the scale stage of docs/BENCHMARKS.md).
+// user, and those keep only what varies: 96 bytes instead of Message's 192,
+// and no copy of the recipient's number; any other is kept whole as well.
+// The sim runs in the gateway's process, and a load test fills thousands
+// of inboxes, so this is most of the memory the sandbox costs (the scale
+// stage of docs/BENCHMARKS.md).
 type kept struct {
 	id, from, text string
 	kind           gateway.MessageKind
