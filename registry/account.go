@@ -104,7 +104,7 @@ func (s *Store) CreateAccount(na NewAccount) (Credentials, error) {
 	if err != nil {
 		return Credentials{}, err
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return insertAccount(tx, a) }); err != nil {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return s.insertAccount(tx, a) }); err != nil {
 		return Credentials{}, err
 	}
 	return Credentials{ClientID: a.ClientID, ClientSecret: secret, Instance: a.Instance, Plan: string(a.Plan)}, nil
@@ -126,7 +126,7 @@ func (s *Store) newAccount(na NewAccount) (Account, string, error) {
 
 // insertAccount writes a new account. Its instance must exist; a dedicated
 // instance gets it as its one owner.
-func insertAccount(tx *bolt.Tx, a Account) error {
+func (s *Store) insertAccount(tx *bolt.Tx, a Account) error {
 	ib := tx.Bucket(bucketInstances)
 	var in Instance
 	if err := getJSON(ib, u64(a.Instance), &in); err != nil {
@@ -142,7 +142,7 @@ func insertAccount(tx *bolt.Tx, a Account) error {
 			return err
 		}
 	}
-	return putAccount(tx, a)
+	return s.putAccount(tx, a)
 }
 
 // Account returns the account with the given client ID.
@@ -200,22 +200,23 @@ func dueKey(a Account) []byte {
 }
 
 // putAccount writes an account and keeps the due index in step; every
-// write of an account goes through it.
-func putAccount(tx *bolt.Tx, a Account) error {
-	ab, db := tx.Bucket(bucketAccounts), tx.Bucket(bucketDue)
+// write of an account goes through it. The account as it was comes through
+// the decode cache: webhook deliveries rewrite their account each time.
+func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
+	ab, due := tx.Bucket(bucketAccounts), tx.Bucket(bucketDue)
 	var old Account
 	oldKey := []byte(nil)
-	if getJSON(ab, []byte(a.ClientID), &old) == nil {
+	if s.accounts.get(ab, []byte(a.ClientID), &old) == nil {
 		oldKey = dueKey(old)
 	}
 	if newKey := dueKey(a); !bytes.Equal(oldKey, newKey) {
 		if oldKey != nil {
-			if err := db.Delete(oldKey); err != nil {
+			if err := due.Delete(oldKey); err != nil {
 				return err
 			}
 		}
 		if newKey != nil {
-			if err := db.Put(newKey, nil); err != nil {
+			if err := due.Put(newKey, nil); err != nil {
 				return err
 			}
 		}
@@ -225,14 +226,14 @@ func putAccount(tx *bolt.Tx, a Account) error {
 
 // indexDue builds the due index of a registry written before it existed.
 func indexDue(tx *bolt.Tx) error {
-	db := tx.Bucket(bucketDue)
+	due := tx.Bucket(bucketDue)
 	return tx.Bucket(bucketAccounts).ForEach(func(_, v []byte) error {
 		var a Account
 		if err := json.Unmarshal(v, &a); err != nil {
 			return err
 		}
 		if k := dueKey(a); k != nil {
-			return db.Put(k, nil)
+			return due.Put(k, nil)
 		}
 		return nil
 	})
@@ -296,7 +297,7 @@ func (s *Store) UpdateAccount(clientID string, fn func(*Account) error) (Account
 		if err := fn(&a); err != nil {
 			return err
 		}
-		return putAccount(tx, a)
+		return s.putAccount(tx, a)
 	})
 	return a, err
 }

@@ -76,7 +76,7 @@ func (s *Store) CreateSubscriberAccount(na NewAccount, p Period) (Account, Crede
 			a = existing
 			return err
 		}
-		if err := insertAccount(tx, a); err != nil {
+		if err := s.insertAccount(tx, a); err != nil {
 			return err
 		}
 		for _, txn := range a.PayPal.Transactions {
@@ -165,7 +165,7 @@ func (s *Store) RecordSale(clientID, txn string, p Period) (Account, bool, error
 			return err
 		}
 		recorded = true
-		return putAccount(tx, a)
+		return s.putAccount(tx, a)
 	})
 	return a, recorded, err
 }

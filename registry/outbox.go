@@ -207,7 +207,7 @@ func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated
 		if err := putJSON(ob, u64(id), d); err != nil {
 			return err
 		}
-		return putAccount(tx, a)
+		return s.putAccount(tx, a)
 	})
 	return deactivated, err
 }
@@ -245,7 +245,7 @@ func (s *Store) Replay(clientID string) (int, error) {
 			return err
 		}
 		a.Webhook.Active, a.Webhook.Fails = true, 0
-		if err := putAccount(tx, a); err != nil {
+		if err := s.putAccount(tx, a); err != nil {
 			return err
 		}
 		// Collect first: bbolt forbids writing a bucket while iterating it.

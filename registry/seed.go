@@ -81,7 +81,7 @@ func (s *Store) SeedAccounts(nas []NewAccount) ([]Credentials, error) {
 				if ib.Get(u64(a.Instance)) == nil {
 					return Errorf(CodeBadRequest, "create the instance first", "instance %d does not exist", a.Instance)
 				}
-				if err := putAccount(tx, a); err != nil {
+				if err := s.putAccount(tx, a); err != nil {
 					return err
 				}
 			}
