@@ -115,17 +115,3 @@ func TestParkedJobsExpire(t *testing.T) {
 		t.Fatalf("job %+v, used %d, depth %d", got, u.Window.Used, f.store.QueueDepth(0))
 	}
 }
-
-// Claim skips the jobs its caller still holds, and takes the next ones.
-func TestClaimSkipsJobsInHand(t *testing.T) {
-	f := newFixture(t)
-	id := f.account(quota.Limits{})
-	const user = "+4915100000001"
-	f.store.Register(0, gw, user, "en", "Hi")
-	a := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: user, Text: "a"})
-	b := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: user, Text: "b"})
-	jobs, _, err := f.store.Claim(0, gw, 10, func(job uint64) bool { return job == a.ID })
-	if err != nil || len(jobs) != 1 || jobs[0].ID != b.ID {
-		t.Fatalf("claimed %v %v, want only %d", ids(jobs), err, b.ID)
-	}
-}
