@@ -69,7 +69,22 @@ func normalize(s string) (string, error) {
 			return "", ErrInvalid
 		}
 	}
-	d := digits.String()
+	e164, err := parse(digits.String())
+	if err != nil {
+		return "", err
+	}
+	// libphonenumber drops a national prefix written after the country
+	// code ("+44 (0) 20 ..." is +4420...). Where what is left has one
+	// again ("+81 0 0..."), the result would not be its own normal form:
+	// such input is no number.
+	if again, err := parse(Digits(e164)); err != nil || again != e164 {
+		return "", ErrInvalid
+	}
+	return e164, nil
+}
+
+// parse makes an E.164 number of the digits of one with its country code.
+func parse(d string) (string, error) {
 	if len(d) < 8 || len(d) > 15 || d[0] == '0' {
 		return "", ErrInvalid
 	}
