@@ -195,7 +195,8 @@ func (s *Service) Wake(instance uint64) {
 	}
 }
 
-// janitor removes spooled media whose jobs have ended.
+// janitor removes spooled media whose jobs have ended, and what the
+// registry keeps past its retention.
 func (s *Service) janitor() {
 	defer s.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -207,6 +208,11 @@ func (s *Service) janitor() {
 		case <-t.C:
 			if _, err := s.store.SweepMedia(5 * time.Minute); err != nil {
 				s.log.Warn("sweep media", "err", err)
+			}
+			if p, err := s.store.Prune(); err != nil {
+				s.log.Warn("prune the registry", "err", err)
+			} else if p != (registry.Pruned{}) {
+				s.log.Info("pruned the registry past its retention", "jobs", p.Jobs, "deliveries", p.Deliveries, "events", p.Events)
 			}
 		}
 	}

@@ -49,6 +49,7 @@ type Options struct {
 	Now       func() time.Time // defaults to time.Now
 	Logger    *slog.Logger     // defaults to discarding
 	JobExpiry time.Duration    // how long a job may wait before it fails as expired; default 24h
+	Retention time.Duration    // how long finished jobs, deliveries and events are kept (Prune); default 30 days
 }
 
 // Store is the registry. It is safe for concurrent use.
@@ -59,6 +60,7 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger
 	jobExpiry time.Duration
+	retention time.Duration
 	msgIDs    messageIDs
 	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
 
@@ -81,7 +83,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open registry: %w", err)
 	}
-	s := &Store{db: db, commits: newCommitter(db), dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry}
+	s := &Store{db: db, commits: newCommitter(db), dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry, retention: opts.Retention}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -90,6 +92,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if s.jobExpiry == 0 {
 		s.jobExpiry = 24 * time.Hour
+	}
+	if s.retention == 0 {
+		s.retention = 30 * 24 * time.Hour
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		newIndex := tx.Bucket(bucketDue) == nil

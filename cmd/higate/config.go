@@ -22,6 +22,7 @@ type config struct {
 	Demo       bool
 	LogLevel   slog.Level
 	JobExpiry  time.Duration
+	Retention  time.Duration
 	WATyping   bool          // whatsmeow numbers show "typing…" before each send
 	Billing    billingConfig // PayPal and mail (billing.go)
 }
@@ -55,6 +56,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("HIGATE_JOB_EXPIRY: %w", err)
 	}
 	fs.DurationVar(&c.JobExpiry, "job-expiry", expiry, "how long a job may wait before it fails as expired (HIGATE_JOB_EXPIRY)")
+	retention, err := time.ParseDuration(env("HIGATE_RETENTION", "720h"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_RETENTION: %w", err)
+	}
+	fs.DurationVar(&c.Retention, "retention", retention, "how long finished jobs, webhook deliveries and events are kept (HIGATE_RETENTION)")
 	typing, err := strconv.ParseBool(env("HIGATE_WA_TYPING", "false"))
 	if err != nil {
 		return c, fmt.Errorf("HIGATE_WA_TYPING: %w", err)
@@ -88,6 +94,9 @@ func (c config) Validate() error {
 	}
 	if c.JobExpiry < time.Minute {
 		return errors.New("--job-expiry must be at least 1m")
+	}
+	if c.Retention < time.Hour {
+		return errors.New("--retention must be at least 1h")
 	}
 	if err := c.Billing.Validate(); err != nil {
 		return err

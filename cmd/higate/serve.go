@@ -27,7 +27,7 @@ const sandboxNumber = "+15550000001"
 // then the dispatchers and transports, then the simulated network and the store.
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry})
+	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry, Retention: cfg.Retention})
 	if err != nil {
 		return err
 	}
