@@ -171,7 +171,7 @@ func soakVerdict(samples []soakSample, res result, d time.Duration, rate float64
 		fmt.Sprintf("%d idle before, %d idle after; median under load %d in the first half, %d in the second",
 			idle0.fds, idle1.fds, medianOf(first, fd), medianOf(second, fd)))
 	check("live heap", perReq < 1024, fmt.Sprintf("%s → %s, %.0f bytes per request; the simulated network keeps every delivered message in memory by design, a few hundred bytes each", mb(int64(a.heapLive)), mb(int64(z.heapLive)), perReq))
-	fmt.Fprintf(&sb, "- RSS: %s → %s (anon %s → %s; file-backed %s → %s: bbolt's mmap, which grows with the registry file, since finished jobs are kept)\n",
+	fmt.Fprintf(&sb, "- RSS: %s → %s (anon %s → %s; file-backed %s → %s: bbolt's mmap, which grows with the registry file: finished jobs are kept for the retention, 30 days by default)\n",
 		mb(a.rss), mb(z.rss), mb(a.anon), mb(z.anon), mb(a.file), mb(z.file))
 	return ok, sb.String()
 }
