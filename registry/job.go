@@ -89,11 +89,8 @@ func (s *Store) Job(id uint64) (Job, error) {
 func (s *Store) JobByMessageID(msgID string) (Job, error) {
 	var j Job
 	err := s.db.View(func(tx *bolt.Tx) error {
-		key := s.jobKeyOf(tx, msgID)
-		if key == nil {
-			return ErrNotFound
-		}
-		return getJob(tx.Bucket(bucketJobs), key, &j)
+		_, err := s.jobOfMessage(tx, msgID, &j)
+		return err
 	})
 	return j, err
 }

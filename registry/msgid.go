@@ -100,15 +100,19 @@ func (m messageIDs) round(i int, half uint32) uint32 {
 	return binary.BigEndian.Uint32(out[:])
 }
 
-// jobKeyOf returns the jobs-bucket key of the job that sent msgID, or nil
-// if it is not one of ours.
-func (s *Store) jobKeyOf(tx *bolt.Tx, msgID string) []byte {
+// jobOfMessage reads the job that sent msgID into *j; ErrNotFound if it
+// is not one of ours. The key is the job's in the jobs bucket.
+func (s *Store) jobOfMessage(tx *bolt.Tx, msgID string, j *Job) (key []byte, err error) {
+	jb := tx.Bucket(bucketJobs)
 	if id, ok := s.msgIDs.jobOf(msgID); ok {
-		key := u64(id)
-		var j Job
-		if getJob(tx.Bucket(bucketJobs), key, &j) == nil && j.MessageID == msgID {
-			return key
+		key = u64(id)
+		if getJob(jb, key, j) == nil && j.MessageID == msgID {
+			return key, nil
 		}
 	}
-	return tx.Bucket(bucketMessageIDs).Get([]byte(msgID)) // written by earlier versions
+	key = tx.Bucket(bucketMessageIDs).Get([]byte(msgID)) // written by earlier versions
+	if key == nil {
+		return nil, ErrNotFound
+	}
+	return key, getJob(jb, key, j)
 }

@@ -45,8 +45,8 @@ func (s *Store) park(tx *bolt.Tx, j Job) error {
 }
 
 // unpark puts the parked jobs under prefix back in the queue, no longer
-// waiting, and returns how many.
-func (s *Store) unpark(tx *bolt.Tx, prefix []byte) (int, error) {
+// waiting.
+func (s *Store) unpark(tx *bolt.Tx, prefix []byte) error {
 	pb, jb, qb := tx.Bucket(bucketParked), tx.Bucket(bucketJobs), tx.Bucket(bucketQueue)
 	var keys [][]byte
 	c := pb.Cursor()
@@ -55,32 +55,30 @@ func (s *Store) unpark(tx *bolt.Tx, prefix []byte) (int, error) {
 	}
 	for _, k := range keys {
 		if err := pb.Delete(k); err != nil {
-			return 0, err
+			return err
 		}
 		var j Job
 		if err := getJob(jb, k[len(k)-8:], &j); err != nil {
-			return 0, err
+			return err
 		}
 		j.Waiting = ""
 		if err := putJob(jb, u64(j.ID), j); err != nil {
-			return 0, err
+			return err
 		}
 		if err := qb.Put(queueKey(j), nil); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return len(keys), nil
+	return nil
 }
 
 // unparkRecipient puts a recipient's parked jobs back, on their greeting.
 func (s *Store) unparkRecipient(tx *bolt.Tx, instance uint64, recipient string) error {
-	_, err := s.unpark(tx, parkedPrefix(instance, recipient))
-	return err
+	return s.unpark(tx, parkedPrefix(instance, recipient))
 }
 
 // unparkAll puts all of an instance's parked jobs back, when its active
 // number changes.
 func (s *Store) unparkAll(tx *bolt.Tx, instance uint64) error {
-	_, err := s.unpark(tx, parkedPrefix(instance, ""))
-	return err
+	return s.unpark(tx, parkedPrefix(instance, ""))
 }

@@ -284,12 +284,11 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 		now := s.now().UTC()
 		jb := tx.Bucket(bucketJobs)
 		for _, id := range msgIDs {
-			key := s.jobKeyOf(tx, id)
-			if key == nil {
-				continue // not ours (a message sent from the phone itself)
-			}
 			var j Job
-			if err := getJob(jb, key, &j); err != nil {
+			key, err := s.jobOfMessage(tx, id, &j)
+			if err == ErrNotFound {
+				continue // not ours (a message sent from the phone itself)
+			} else if err != nil {
 				return err
 			}
 			if rank(j.State) >= rank(to) {
