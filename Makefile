@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: run test bench soak fuzz lint build bench-tools
+.PHONY: run test bench soak fuzz lint build bench-tools screenshots
 
 build:
 	$(GO) build -o bin/higate ./cmd/higate
@@ -14,6 +14,12 @@ run: build
 ## test: every test, with the race detector (needs cgo for -race)
 test:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+## screenshots: the browser tests again, saving a PNG of each page into
+## docs/screenshots (README links them). Fonts for every script make them
+## read right: apt-get install fonts-noto-core fonts-noto-cjk.
+screenshots:
+	HIGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run . ./web/ui/...
 
 ## bench: Go benchmarks, then the load report: accept, pipeline, registration,
 ## scale (1M registrations) and 20 kill -9 cycles against the real server, side

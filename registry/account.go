@@ -302,10 +302,23 @@ func (s *Store) UpdateAccount(clientID string, fn func(*Account) error) (Account
 	return a, err
 }
 
-// RotateSecret gives the account a new secret; the old one stops working at once.
+// RotateSecret gives the account a new secret; the old one stops working at
+// once, and so do the account's portal sessions.
 func (s *Store) RotateSecret(clientID string) (Credentials, error) {
 	secret := RandomHex(32)
-	a, err := s.UpdateAccount(clientID, func(a *Account) error { a.SecretHash = hashSecret(secret); return nil })
+	var a Account
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketAccounts), []byte(clientID), &a); err != nil {
+			return err
+		}
+		a.SecretHash = hashSecret(secret)
+		if err := s.putAccount(tx, a); err != nil {
+			return err
+		}
+		// Whoever signed in to the portal with the old secret is signed out.
+		_, err := endSessions(tx, SessionPortal, clientID)
+		return err
+	})
 	if err != nil {
 		return Credentials{}, err
 	}

@@ -25,6 +25,9 @@ type Pruned struct {
 // old. The oldest records are first in each bucket (keys are sequence
 // numbers), so the scan stops at the first one inside the retention.
 func (s *Store) Prune() (Pruned, error) {
+	if err := s.pruneSessions(); err != nil {
+		return Pruned{}, err
+	}
 	cutoff := s.now().UTC().Add(-s.retention)
 	var jobs, deliveries, events [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {

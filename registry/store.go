@@ -39,9 +39,10 @@ var (
 	bucketEvents        = []byte("events")        // u64 -> Event
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
 	bucketMeta          = []byte("meta")          // misc keys (processed PayPal events ...)
+	bucketSessions      = []byte("sessions")      // kind \x00 subject \x00 sha256(token) -> Session (see session.go)
 	allBuckets          = [][]byte{bucketAccounts, bucketDue, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
 		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
-		bucketMedia, bucketEvents, bucketOutbox, bucketMeta}
+		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions}
 )
 
 // Options configure a Store. The zero value is usable.

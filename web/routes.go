@@ -4,6 +4,9 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"higate/web/ui"
+	"higate/web/ui/join"
 )
 
 // routes lists every route of the server.
@@ -51,5 +54,9 @@ func (s *server) routes() http.Handler {
 	r.Handle("/sandbox/api/read", s.sandboxOnly(s.handleSandboxRead)).Methods(http.MethodPost)
 	r.Handle("/sandbox/api/numbers/{number}/fault", s.sandboxOnly(s.handleSandboxFault)).Methods(http.MethodPost)
 	s.billingRoutes(r) // checkout, PayPal webhook, recovery, secret rotation, admin billing (billing.go)
+
+	// Web pages: each surface is a package under web/ui with its own route table.
+	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
+	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
 	return r
 }

@@ -6,7 +6,9 @@ package qr
 import (
 	"errors"
 	"fmt"
+	"html"
 	"io"
+	"strings"
 
 	"github.com/mdp/qrterminal/v3"
 	qrcode "github.com/skip2/go-qrcode"
@@ -50,4 +52,41 @@ func Terminal(w io.Writer, payload string) {
 		BlackWhiteChar: qrterminal.BLACK_WHITE,
 		QuietZone:      qrterminal.QUIET_ZONE, // scanners want a wide margin
 	})
+}
+
+// SVG draws payload as an SVG QR code: one path of dark modules on a white
+// square with the standard four-module quiet zone. It scales to any size
+// (the viewBox is in modules) and needs no script or image request, so a
+// page can inline it under a strict Content-Security-Policy. label becomes
+// the image's accessible name.
+func SVG(payload, label string) (string, error) {
+	if payload == "" {
+		return "", errors.New("qr: empty payload")
+	}
+	code, err := rscqr.Encode(payload, rscqr.M)
+	if err != nil {
+		return "", fmt.Errorf("qr: encode: %w", err)
+	}
+	const quiet = 4
+	n := code.Size + 2*quiet
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" shape-rendering="crispEdges">`,
+		n, n, html.EscapeString(label))
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	for y := range code.Size {
+		for x := 0; x < code.Size; x++ {
+			if !code.Black(x, y) {
+				continue
+			}
+			// Runs of dark modules on a row are one rectangle.
+			run := 1
+			for x+run < code.Size && code.Black(x+run, y) {
+				run++
+			}
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x+quiet, y+quiet, run, run)
+			x += run - 1
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return b.String(), nil
 }
