@@ -139,7 +139,7 @@ func TestWhatsMateEnterpriseDemo(t *testing.T) {
 	}
 
 	// Group messages reach the webhook in the WhatsMate group shape.
-	g := e.do("POST", "/sandbox/api/groups", map[string]any{"name": "Team", "admin": customer, "members": []string{"+4915112340002"}, "gateway": dedicatedGW})
+	g := e.admin("POST", "/sandbox/api/groups", map[string]any{"name": "Team", "admin": customer, "members": []string{"+4915112340002"}, "gateway": dedicatedGW})
 	if err := e.net.GroupInbound(t.Context(), customer, g.str("id"), "lunch?"); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestStatusWebhookFollowsJob(t *testing.T) {
 		return out
 	}
 	e.eventually("sent, delivered", func() bool { return slices.Equal(statuses(), []string{"sent", "delivered"}) })
-	e.do("POST", "/sandbox/api/read", map[string]string{"number": customer, "gateway": dedicatedGW})
+	e.admin("POST", "/sandbox/api/read", map[string]string{"number": customer, "gateway": dedicatedGW})
 	e.eventually("read", func() bool { return slices.Equal(statuses(), []string{"sent", "delivered", "read"}) })
 	last := rc.received()[len(rc.received())-1]
 	if last["event"] != "job.status" || last["number"] != customer || last["at"] == "" {

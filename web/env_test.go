@@ -198,9 +198,11 @@ func (e *env) send(a account, path string, body any, extra ...string) response {
 	return e.do("POST", path, body, append(a.headers(), extra...)...)
 }
 
+// greet has a simulated user write to gateway number gw. It sends the
+// admin token, which simulated numbers of instances other than 0 need.
 func (e *env) greet(user, gw, text string) {
 	e.t.Helper()
-	r := e.do("POST", "/sandbox/api/inbound", map[string]string{"from": user, "to": gw, "text": text})
+	r := e.admin("POST", "/sandbox/api/inbound", map[string]string{"from": user, "to": gw, "text": text})
 	if r.status != 200 {
 		e.t.Fatalf("inbound: %d %s", r.status, r.raw)
 	}

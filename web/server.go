@@ -129,15 +129,43 @@ func (s *server) authorizeInstance(r *http.Request) (registry.Account, uint64, e
 	return acct, instance, acct.CheckInstance(instance)
 }
 
-// adminOnly guards admin routes with the bearer token, compared in constant time.
+// adminOnly guards admin routes with the bearer token (see requireAdmin).
 func (s *server) adminOnly(h handler) http.Handler {
 	return s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.AdminToken)) != 1 {
-			return registry.Errorf(registry.CodeUnauthorized, "send Authorization: Bearer <admin token>", "admin token missing or wrong")
+		if err := s.requireAdmin(w, r); err != nil {
+			return err
 		}
 		return h(w, r)
 	})
+}
+
+// isAdmin reports whether the request carries the admin token, compared in
+// constant time. With no token configured nothing is admin.
+func (s *server) isAdmin(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && s.AdminToken != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.AdminToken)) == 1
+}
+
+// requireAdmin answers a request without the admin token as HTTP says a
+// bearer-token API should, 401 with WWW-Authenticate: Bearer (not the
+// public API's 474, which WhatsMate clients read as "check your client ID
+// and secret"). A server started without a token has no admin API at all,
+// and says so with a 404 and how to turn it on.
+func (s *server) requireAdmin(w http.ResponseWriter, r *http.Request) error {
+	if s.AdminToken == "" {
+		return registry.Errorf(http.StatusNotFound, "start the server with --admin-token-file or HIGATE_ADMIN_TOKEN",
+			"the admin API is off: this server has no admin token")
+	}
+	if !s.isAdmin(r) {
+		challenge := `Bearer realm="higate admin"`
+		if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			challenge += `, error="invalid_token"` // RFC 6750: a token was sent, and it is not the one
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		return registry.Errorf(http.StatusUnauthorized, "send Authorization: Bearer <admin token>, the token the server was started with",
+			"admin token missing or wrong")
+	}
+	return nil
 }
 
 // sandboxOnly serves sandbox routes only when the simulated network is on.

@@ -16,11 +16,7 @@ func (s *server) webhookAccount(r *http.Request) (registry.Account, error) {
 	if err != nil {
 		return a, err
 	}
-	if !a.Plan.Features().Webhooks {
-		return a, registry.Errorf(registry.CodeNotInPlan, "upgrade to Enterprise for webhooks",
-			"webhooks are not in the %s plan", a.Plan)
-	}
-	return a, nil
+	return a, s.Store.CheckDedicated(a, "webhooks")
 }
 
 // webhookView shows the settings without the signing secret, which is

@@ -22,9 +22,11 @@ import (
 type adminClient struct {
 	base, token string
 	http        *http.Client
+	tokenFlags  *adminToken
 }
 
-// adminFlags registers the flags every operator command shares.
+// adminFlags registers the flags every operator command shares. After
+// fs.Parse the command calls ready.
 func adminFlags(fs *flag.FlagSet, getenv func(string) string) *adminClient {
 	c := &adminClient{http: &http.Client{Timeout: 30 * time.Second}}
 	server := getenv("HIGATE_SERVER")
@@ -32,15 +34,29 @@ func adminFlags(fs *flag.FlagSet, getenv func(string) string) *adminClient {
 		server = "http://127.0.0.1:8080"
 	}
 	fs.StringVar(&c.base, "server", server, "the running gateway's base URL (HIGATE_SERVER)")
-	fs.StringVar(&c.token, "admin-token", getenv("HIGATE_ADMIN_TOKEN"), "admin token (HIGATE_ADMIN_TOKEN)")
+	c.tokenFlags = registerAdminToken(fs, getenv)
 	return c
+}
+
+// ready resolves the admin token from the parsed flags and the
+// environment, warning on stderr about a token file others can read.
+func (c *adminClient) ready(stderr io.Writer) error {
+	token, err := c.tokenFlags.resolve(stderr)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return errors.New("no admin token: give --admin-token-file, or set HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN")
+	}
+	c.token = token
+	return nil
 }
 
 // call sends a request and decodes the JSON answer into out; an error
 // response becomes an error with the server's message and remedy.
 func (c *adminClient) call(ctx context.Context, method, path string, body, out any) error {
 	if c.token == "" {
-		return errors.New("give --admin-token or set HIGATE_ADMIN_TOKEN")
+		return errors.New("no admin token: give --admin-token-file, or set HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN")
 	}
 	var rd io.Reader
 	if body != nil {
@@ -108,6 +124,9 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := c.ready(stderr); err != nil {
+		return err
+	}
 	if *number == "" {
 		return errors.New("give --number")
 	}
@@ -116,7 +135,13 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 		map[string]string{"number": *number, "transport": "whatsmeow", "role": *role}, nil)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Code == http.StatusConflict {
-		err = c.call(ctx, "POST", path, nil, nil) // already there: pair it again
+		// Already there: pair it again. A 409 for another reason (the
+		// instance has an active number and --role is active) leaves a
+		// number that is not there, and that conflict is what to show.
+		var again *apiError
+		if rerr := c.call(ctx, "POST", path, nil, nil); !errors.As(rerr, &again) || again.Code != http.StatusNotFound {
+			err = rerr
+		}
 	}
 	if err != nil {
 		return err
@@ -173,6 +198,9 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := c.ready(stderr); err != nil {
+		return err
+	}
 	if *to == "" {
 		return errors.New("give --to")
 	}
@@ -190,6 +218,9 @@ func numbersCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs.SetOutput(stderr)
 	c := adminFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.ready(stderr); err != nil {
 		return err
 	}
 	var out struct {

@@ -39,7 +39,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.StringVar(&c.Addr, "addr", env("HIGATE_ADDR", "127.0.0.1:8080"), "listen address (HIGATE_ADDR)")
 	fs.StringVar(&c.Data, "data", env("HIGATE_DATA", "./data"), "data directory (HIGATE_DATA)")
-	fs.StringVar(&c.AdminToken, "admin-token", env("HIGATE_ADMIN_TOKEN", ""), "admin API bearer token; admin routes are off without one (HIGATE_ADMIN_TOKEN)")
+	adminToken := registerAdminToken(fs, getenv) // admin routes are off without a token
 	sandbox, err := strconv.ParseBool(env("HIGATE_SANDBOX", "true"))
 	if err != nil {
 		return c, fmt.Errorf("HIGATE_SANDBOX: %w", err)
@@ -75,6 +75,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("--log-level: %w", err)
 	}
+	if c.AdminToken, err = adminToken.resolve(stderr); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
 }
 
@@ -90,7 +93,7 @@ func (c config) Validate() error {
 		return errors.New("--demo needs the sandbox (--sandbox=true)")
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
-		return errors.New("--admin-token must be at least 16 characters")
+		return errors.New("the admin token (--admin-token-file, HIGATE_ADMIN_TOKEN) must be at least 16 characters")
 	}
 	if c.JobExpiry < time.Minute {
 		return errors.New("--job-expiry must be at least 1m")

@@ -32,7 +32,7 @@ commands:
   paypal    paypal setup: create the PayPal product and plans, print their IDs
   version   print the version
 
-pair, rotate and numbers talk to the running gateway (--server, --admin-token).
+pair, rotate and numbers talk to the running gateway (--server, --admin-token-file).
 `
 
 // run is the whole program, so tests can run it in-process.

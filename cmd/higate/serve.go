@@ -48,7 +48,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		cfg.AdminToken = registry.RandomHex(24)
 	}
 	if cfg.AdminToken == "" {
-		log.Warn("no admin token: the admin API is off (set --admin-token or HIGATE_ADMIN_TOKEN)")
+		log.Warn("no admin token: the admin API is off (set --admin-token-file, HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN)")
 	}
 
 	hooks := webhook.New(webhook.Options{Store: store, Logger: log, Deactivated: func(a registry.Account) {
@@ -137,6 +137,9 @@ func seedSandbox(store *registry.Store) error {
 	}
 	if _, err := store.Number(sandboxNumber); err == nil {
 		return nil
+	}
+	if _, err := store.ActiveNumber(registry.SandboxInstance); err == nil {
+		return nil // the operator rotated another number in and removed this one
 	}
 	_, err := store.AddNumber(registry.Number{Number: sandboxNumber, Instance: registry.SandboxInstance,
 		Transport: "sim", Role: registry.RoleActive})
