@@ -278,7 +278,7 @@ func (s *server) handlePacing(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := registry.Pacing{Gap: time.Duration(b.GapMS) * time.Millisecond, Jitter: time.Duration(b.JitterMS) * time.Millisecond, DailyCap: b.DailyCap}
 	if err := s.Store.SetPacing(num, p); err != nil {
-		return registry.Errorf(registry.CodeNotFound, "", "%s is not a gateway number", num)
+		return registry.Errorf(registry.CodeNotFound, "list the gateway numbers with GET /admin/api/instances", "%s is not a gateway number", num)
 	}
 	writeJSON(w, http.StatusOK, b)
 	return nil

@@ -141,18 +141,19 @@ func jsonError(err error, size int, target reflect.Type) error {
 		return registry.Errorf(registry.CodeBadRequest, "send the complete JSON object; check for a missing closing quote or brace",
 			"malformed JSON: the body ends at byte %d before the object is complete", size)
 	case errors.As(err, &typ):
-		want := jsonTypeName(typ.Type)
 		if typ.Field == "" {
 			return registry.Errorf(registry.CodeBadRequest, exampleBody, "the body must be a JSON object, not %s", valueName(typ.Value))
 		}
-		if ft := fieldType(target, typ.Field); ft != nil && (ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array) && ft.Elem() == typ.Type {
+		ft, name := lookupField(target, typ.Field)
+		want := jsonTypeName(typ.Type)
+		if ft != nil && (ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array) && ft.Elem() == typ.Type {
 			// The field is an array and one of its items has the wrong type.
 			want = jsonTypeName(ft)
-			return registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("send %s as %s", typ.Field, want),
-				"%s must be %s; an item is %s", typ.Field, want, valueName(typ.Value))
+			return registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("send %s as %s", name, want),
+				"%s must be %s; an item is %s", name, want, valueName(typ.Value))
 		}
-		return registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("send %s as %s", typ.Field, want),
-			"%s must be %s, not %s", typ.Field, want, valueName(typ.Value))
+		return registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("send %s as %s", name, want),
+			"%s must be %s, not %s", name, want, valueName(typ.Value))
 	case errors.As(err, &invalid):
 		return fmt.Errorf("decode: %w", err) // a bug in a handler: internal
 	}
@@ -160,9 +161,11 @@ func jsonError(err error, size int, target reflect.Type) error {
 		"a value in the body has the wrong form")
 }
 
-// fieldType is the type of the field at a dotted JSON path in t, nil if
-// there is none.
-func fieldType(t reflect.Type, path string) reflect.Type {
+// lookupField finds the field at a dotted path of encoding/json (which
+// names untagged fields as Go does) in t: its type, nil if there is none,
+// and its path in the JSON names clients use.
+func lookupField(t reflect.Type, path string) (reflect.Type, string) {
+	var names []string
 	for seg := range strings.SplitSeq(path, ".") {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
@@ -172,21 +175,22 @@ func fieldType(t reflect.Type, path string) reflect.Type {
 			var found reflect.Type
 			for i := range t.NumField() {
 				if name, ok := jsonName(t.Field(i)); ok && strings.EqualFold(name, seg) {
-					found = t.Field(i).Type
+					found, seg = t.Field(i).Type, name
 					break
 				}
 			}
 			if found == nil {
-				return nil
+				return nil, path
 			}
 			t = found
 		case reflect.Map:
 			t = t.Elem()
 		default:
-			return nil
+			return nil, path
 		}
+		names = append(names, seg)
 	}
-	return t
+	return t, strings.Join(names, ".")
 }
 
 // jsonTypeName says in JSON's terms what a Go type accepts.
@@ -316,7 +320,7 @@ func checkMax(f reflect.StructField, v reflect.Value, name string) error {
 	}
 	limit, err := strconv.Atoi(tag)
 	if err != nil {
-		panic(fmt.Sprintf("web: field %s has a bad max tag %q", f.Name, tag)) // a typo in a handler's struct
+		return fmt.Errorf("decode: field %s has a bad max tag %q", f.Name, tag) // a typo in a handler: internal
 	}
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {

@@ -58,6 +58,7 @@ func TestDecodeErrorsInPlainWords(t *testing.T) {
 		{"trailing brace", text, `{"number":"12025550108","message":"api: x"}}`, false, "unexpected data after the object, at byte 43"},
 		{"negative instance", "/admin/api/accounts", `{"email":"a@example.com","plan":"trial","instance":-1}`, true, "instance must be a whole number, 0 or more, not the number -1"},
 		{"nested field", "/admin/api/accounts", `{"email":"a@example.com","plan":"trial","limits":{"daily":"5"}}`, true, "limits.daily must be a whole number, not a string"},
+		{"an untagged field", "/sandbox/api/inbound", `{"From":4915100000001,"to":"+15550000001","text":"Hi"}`, false, "from must be a string (in double quotes), not a number"},
 		{"members of numbers", "/sandbox/api/groups", `{"name":"g","admin":"4915100000009","gateway":"+15550000001","members":[4915100000001]}`, false, "members must be an array of strings; an item is a number"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
