@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 
 	"higate/registry"
 	"higate/registry/phone"
@@ -164,7 +165,8 @@ func (s *Service) Rotate(instance uint64, to string) (registry.Number, error) {
 		return n, registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a gateway number", to)
 	}
 	if n.Instance != instance {
-		return n, registry.Errorf(registry.CodeBadRequest, "", "%s belongs to instance %d", to, n.Instance)
+		return n, registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("rotate it on instance %d, or name a standby of instance %d", n.Instance, instance),
+			"%s belongs to instance %d", to, n.Instance)
 	}
 	n, err = s.store.Activate(to, registry.RoleRetired)
 	if err != nil {

@@ -357,7 +357,9 @@ func (s *Service) FindGroup(ctx context.Context, instance uint64, name, admin st
 	}
 	groups, err := t.Groups(ctx)
 	if err != nil {
-		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "cannot list groups: %v", err)
+		// The transport's error is for the operator's log, not for the client.
+		s.log.Warn("list groups", "number", phone.Mask(n.Number), "err", err)
+		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "cannot list the gateway number's groups right now")
 	}
 	return pickGroup(groups, name, admin)
 }

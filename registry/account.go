@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,9 +99,52 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// MaxEmailBytes is the longest e-mail address accepted: what fits in an
+// SMTP path (RFC 5321, section 4.5.3.1.3).
+const MaxEmailBytes = 254
+
+// CheckEmail validates an e-mail address a client gives and returns it
+// without surrounding spaces. It must be a bare address (no display name,
+// no comment, no angle brackets) of at most MaxEmailBytes bytes whose
+// domain has a dot: credentials and notices are mailed to it, so a typo
+// caught here is a customer who gets their mail.
+func CheckEmail(addr string) (string, error) {
+	addr = strings.TrimSpace(addr)
+	const remedy = "give a plain e-mail address, e.g. dev@example.com"
+	switch {
+	case addr == "":
+		return "", Errorf(CodeBadRequest, remedy, "email is missing")
+	case len(addr) > MaxEmailBytes:
+		return "", Errorf(CodeBadRequest, fmt.Sprintf("use an address of at most %d bytes", MaxEmailBytes),
+			"email is %d bytes long, over the limit of %d", len(addr), MaxEmailBytes)
+	}
+	parsed, err := mail.ParseAddress(addr)
+	if err != nil || parsed.Name != "" || parsed.Address != addr {
+		return "", Errorf(CodeBadRequest, remedy, "email is not a valid e-mail address")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	local, domain := addr[:at], addr[at+1:]
+	if len(local) > 64 {
+		return "", Errorf(CodeBadRequest, "use an address whose part before the @ has at most 64 bytes",
+			"email is not a valid e-mail address: the part before the @ is %d bytes long", len(local))
+	}
+	// A domain literal ([192.0.2.1]) or a name without a dot (localhost)
+	// is valid syntax, and never a customer's mailbox.
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.HasPrefix(domain, "[") {
+		return "", Errorf(CodeBadRequest, remedy+", with a domain name such as example.com",
+			"email is not a valid e-mail address: %q is not a domain name", domain)
+	}
+	return addr, nil
+}
+
 // CreateAccount creates an account and returns its credentials; the secret
-// is not recoverable afterwards.
+// is not recoverable afterwards. The e-mail address must pass CheckEmail.
 func (s *Store) CreateAccount(na NewAccount) (Credentials, error) {
+	email, err := CheckEmail(na.Email)
+	if err != nil {
+		return Credentials{}, err
+	}
+	na.Email = email
 	a, secret, err := s.newAccount(na)
 	if err != nil {
 		return Credentials{}, err

@@ -57,7 +57,7 @@ func reactivate(a *Account) {
 func (s *Store) CreateSubscriberAccount(na NewAccount, p Period) (Account, Credentials, bool, error) {
 	sub := na.PayPal.SubscriptionID
 	if sub == "" {
-		return Account{}, Credentials{}, false, Errorf(CodeBadRequest, "", "a subscriber account needs a subscription ID")
+		return Account{}, Credentials{}, false, Errorf(CodeBadRequest, "give the PayPal subscription ID", "a subscriber account needs a subscription ID")
 	}
 	a, secret, err := s.newAccount(na)
 	if err != nil {

@@ -241,7 +241,7 @@ func (s *Store) RemoveNumber(number string) error {
 		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
 		var n Number
 		if err := getJSON(nb, []byte(number), &n); err != nil {
-			return Errorf(CodeNotFound, "", "number %s is not a gateway number", number)
+			return Errorf(CodeNotFound, "list the gateway numbers with GET /admin/api/instances", "number %s is not a gateway number", number)
 		}
 		if n.Role == RoleActive {
 			return Errorf(CodeConflict, "rotate another number in first", "number %s is the active number", number)
@@ -332,7 +332,7 @@ func (s *Store) Activate(number string, previous Role) (Number, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
 		if err := getJSON(nb, []byte(number), &n); err != nil {
-			return Errorf(CodeNotFound, "", "number %s is not a gateway number", number)
+			return Errorf(CodeNotFound, "list the gateway numbers with GET /admin/api/instances", "number %s is not a gateway number", number)
 		}
 		if n.Role == RoleActive {
 			return nil

@@ -111,7 +111,7 @@ func deleteJob(tx *bolt.Tx, key []byte) error {
 	}
 	if j.IdempotencyKey != "" {
 		ib, ik := tx.Bucket(bucketIdempotency), pairKey(j.Account, j.IdempotencyKey)
-		if bytes.Equal(ib.Get(ik), key) {
+		if v := ib.Get(ik); v != nil && bytes.Equal(idempotencyJob(v), key) {
 			if err := ib.Delete(ik); err != nil {
 				return err
 			}

@@ -34,7 +34,7 @@ var (
 	bucketQueue         = []byte("queue")         // u64 instance, u8 priority, u64 job -> nothing
 	bucketParked        = []byte("parked")        // u64 instance, recipient, 0, u64 job -> nothing (see parked.go)
 	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job, of earlier versions (see messageIDs)
-	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job
+	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job, request fingerprint
 	bucketMedia         = []byte("media")         // sha256 hex -> u64 reference count
 	bucketEvents        = []byte("events")        // u64 -> Event
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)

@@ -53,6 +53,11 @@ func (s *server) handleCreateAccount(w http.ResponseWriter, r *http.Request) err
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
 	}
+	email, err := registry.CheckEmail(b.Email)
+	if err != nil {
+		return err
+	}
+	b.Email = email
 	plan, err := quota.Parse(b.Plan)
 	if err != nil {
 		return registry.Errorf(registry.CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
@@ -120,7 +125,7 @@ func (s *server) handleListInstances(w http.ResponseWriter, r *http.Request) err
 
 func (s *server) handleCreateInstance(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
-		Name string `json:"name"`
+		Name string `json:"name" max:"100"`
 	}
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
@@ -233,7 +238,9 @@ func (s *server) handlePairCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	code, err := s.Gateway.PairPhone(r.Context(), num)
 	if err != nil {
-		return registry.Errorf(registry.CodeUnavailable, "retry, or scan the QR code", "cannot get a pair code: %v", err)
+		s.log.Warn("pair code", "number", phone.Mask(num), "err", err)
+		return registry.Errorf(registry.CodeUnavailable, "retry, or scan the QR code (a simulated number never pairs)",
+			"cannot get a pair code for %s right now", num)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"pair_code": code})
 	return nil

@@ -40,7 +40,7 @@ func (s *server) handleRecover(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var body struct {
-		TransactionID string `json:"transaction_id"`
+		TransactionID string `json:"transaction_id" max:"100"`
 		Email         string `json:"email"`
 	}
 	if err := decode(w, r, 4<<10, &body); err != nil {
@@ -48,6 +48,11 @@ func (s *server) handleRecover(w http.ResponseWriter, r *http.Request) error {
 	}
 	if body.TransactionID == "" || body.Email == "" {
 		return badRequest("transaction_id and email", "give the PayPal transaction ID and the e-mail address of the account")
+	}
+	// Only the address's form is checked here, which says nothing about
+	// which accounts exist.
+	if body.Email, err = registry.CheckEmail(body.Email); err != nil {
+		return err
 	}
 	b.background(func(ctx context.Context) { b.recoverAccount(ctx, body.TransactionID, body.Email) })
 	writeJSON(w, http.StatusAccepted, recoverAccepted)

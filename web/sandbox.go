@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -132,11 +134,17 @@ func (s *server) handleSandboxInbound(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if _, err := s.Store.Number(from); err == nil {
+		// A gateway number greeting one of ours (or itself) would register
+		// it and have the gateway send confirmations to itself.
+		return registry.Errorf(registry.CodeBadRequest, "send from a simulated user's number, not from a gateway number",
+			"from %s is a gateway number; gateway numbers cannot greet gateway numbers", from)
+	}
 	if b.Text == "" {
 		return badRequest("text", "give the text the user sends")
 	}
 	if err := s.Sim.Inbound(r.Context(), from, to, b.Text); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "sent"})
 	return nil
@@ -174,9 +182,9 @@ func (s *server) handleSandboxMessages(w http.ResponseWriter, r *http.Request) e
 
 func (s *server) handleSandboxGroup(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
-		Name    string   `json:"name"`
+		Name    string   `json:"name" max:"100"`
 		Admin   string   `json:"admin"`
-		Members []string `json:"members"`
+		Members []string `json:"members" max:"1024"`
 		Gateway string   `json:"gateway"`
 	}
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
@@ -203,7 +211,7 @@ func (s *server) handleSandboxGroup(w http.ResponseWriter, r *http.Request) erro
 	}
 	g, err := s.Sim.CreateGroup(b.Name, admin, members, gw)
 	if err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": g.ID, "name": g.Name, "admin": g.Admin, "members": g.Members})
 	return nil
@@ -235,7 +243,7 @@ func (s *server) handleSandboxUser(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	if err := s.Sim.SetOnWhatsApp(num, *b.OnWhatsApp); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"number": num, "on_whatsapp": *b.OnWhatsApp})
 	return nil
@@ -255,7 +263,7 @@ func (s *server) handleSandboxRead(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if err := s.Sim.Read(num, gw); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "read"})
 	return nil
@@ -287,8 +295,23 @@ func (s *server) handleSandboxFault(w http.ResponseWriter, r *http.Request) erro
 		return badRequest("seconds", "use a number >= 0")
 	}
 	if err := s.Sim.Fault(gw, b.Kind, time.Duration(b.Seconds*float64(time.Second))); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"number": gw, "fault": b.Kind})
 	return nil
+}
+
+// simError is what a client sees of an error of the simulated network: its
+// own refusals (they start with "sim: " and wrap nothing) in its words, a
+// network shutting down as a 503, and anything else (journal I/O) as an
+// internal error, logged and not shown.
+func simError(err error) error {
+	switch {
+	case errors.Is(err, sim.ErrClosed), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return registry.Errorf(registry.CodeUnavailable, "retry in a moment", "the simulated network is not running")
+	case errors.Unwrap(err) == nil && strings.HasPrefix(err.Error(), "sim: "):
+		return registry.Errorf(registry.CodeBadRequest, "check the numbers (+ and 8 to 15 digits) and names in the request",
+			"the simulated network refused: %s", strings.TrimPrefix(err.Error(), "sim: "))
+	}
+	return err
 }

@@ -72,30 +72,32 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter.Round(time.Second).Seconds())))
 	}
-	writeJSON(w, e.Code, errorBody{Status: "error", Code: e.Code, Message: e.Message, Remedy: e.Remedy})
+	remedy := e.Remedy
+	if remedy == "" {
+		// Every error tells the client what to do. The sites that build
+		// errors give a remedy; this catches one that does not.
+		remedy = defaultRemedy(e.Code)
+	}
+	writeJSON(w, e.Code, errorBody{Status: "error", Code: e.Code, Message: e.Message, Remedy: remedy})
+}
+
+// defaultRemedy is the remedy of an error that came without one.
+func defaultRemedy(code int) string {
+	switch code {
+	case registry.CodeBadRequest:
+		return "check the request against the API reference in README.md"
+	case registry.CodeNotFound:
+		return "check the URL and the IDs and numbers in it"
+	case registry.CodeConflict:
+		return "read the current state, then retry with a request that fits it"
+	}
+	return "see the API reference in README.md; if it persists tell the operator"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// decode reads a JSON body of at most limit bytes into v.
-func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return registry.Errorf(registry.CodeBadRequest, "send a JSON object as the body", "malformed JSON: %v", err)
-	}
-	if dec.More() {
-		return registry.Errorf(registry.CodeBadRequest, "send one JSON object", "malformed JSON: data after the object")
-	}
-	return nil
 }
 
 // handler is a handler that returns its error, so every error is written in

@@ -82,11 +82,3 @@ func (s *server) handleJob(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, viewJob(j))
 	return nil
 }
-
-func notFound(w http.ResponseWriter, r *http.Request) error {
-	return registry.Errorf(registry.CodeNotFound, "see the API table in README.md", "no route %s %s", r.Method, r.URL.Path)
-}
-
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
-	return registry.Errorf(http.StatusMethodNotAllowed, "see the API table in README.md", "method %s not allowed on %s", r.Method, r.URL.Path)
-}

@@ -73,9 +73,9 @@ func (s *server) handlePutWebhook(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var b struct {
-		URL         string   `json:"url"`
-		Token       *string  `json:"token"`
-		Secret      *string  `json:"secret"`
+		URL         string   `json:"url" max:"2048"`
+		Token       *string  `json:"token" max:"200"`
+		Secret      *string  `json:"secret" max:"200"`
 		Events      []string `json:"events"`
 		Active      *bool    `json:"active"`
 		AutoReplies *bool    `json:"auto_replies"`
