@@ -90,7 +90,7 @@ func TestDecodeErrorsInPlainWords(t *testing.T) {
 func TestNULAndInvalidUTF8AreRefusedEverywhere(t *testing.T) {
 	e := newEnv(t)
 	a := e.newAccount(map[string]any{"email": "dev@example.com", "plan": "trial"})
-	ent := e.newAccount(map[string]any{"email": "corp@example.com", "plan": "enterprise", "instance": 0})
+	ent := e.newAccount(map[string]any{"email": "corp@example.com", "plan": "enterprise"}) // a dedicated instance
 	e.register(user, sandboxGW)
 	if r := e.do("POST", "/sandbox/api/groups", map[string]any{"name": "Book club", "admin": "+4915100000009", "members": []string{user}, "gateway": sandboxGW}); r.status != 200 {
 		t.Fatalf("group: %d %s", r.status, r.raw)
@@ -110,7 +110,7 @@ func TestNULAndInvalidUTF8AreRefusedEverywhere(t *testing.T) {
 		{"NUL in filename", "/v3/whatsapp/single/document/message/0", `{"number":"12025550108","document":"` + pdf + `","filename":"a\u0000.pdf"}`, a.headers(), "filename contains a NUL character"},
 		{"NUL in group name", "/v3/whatsapp/group/text/message/0", `{"group_name":"Book club\u0000","message":"api: x"}`, a.headers(), "group_name contains a NUL character"},
 		{"NUL in url", "/v3/whatsapp/single/url/message/0", `{"number":"12025550108","url":"https://example.com/\u0000"}`, a.headers(), "url contains a NUL character"},
-		{"NUL in profile about", "/v3/whatsapp/profile/0", `{"about":"hi\u0000"}`, ent.headers(), "about contains a NUL character"},
+		{"NUL in profile about", fmt.Sprintf("/v3/whatsapp/profile/%d", e.instanceOf(ent)), `{"about":"hi\u0000"}`, ent.headers(), "about contains a NUL character"},
 		{"NUL in webhook token", "/v3/webhook", `{"url":"https://example.com/hook","token":"t\u0000k"}`, ent.headers(), "token contains a NUL character"},
 		{"NUL in sandbox text", "/sandbox/api/inbound", `{"from":"+4915100000001","to":"+15550000001","text":"Hi\u0000"}`, nil, "text contains a NUL character"},
 		{"NUL in sandbox member", "/sandbox/api/groups", `{"name":"g","admin":"+4915100000009","gateway":"+15550000001","members":["\u0000"]}`, nil, "members contains a NUL character"},
@@ -139,7 +139,7 @@ func TestNULAndInvalidUTF8AreRefusedEverywhere(t *testing.T) {
 func TestFieldLengthLimits(t *testing.T) {
 	e := newEnv(t)
 	a := e.newAccount(map[string]any{"email": "dev@example.com", "plan": "trial"})
-	ent := e.newAccount(map[string]any{"email": "corp@example.com", "plan": "enterprise", "instance": 0})
+	ent := e.newAccount(map[string]any{"email": "corp@example.com", "plan": "enterprise"}) // a dedicated instance
 	e.register(user, sandboxGW)
 	pdf := base64.StdEncoding.EncodeToString(pdfBytes)
 	admin := []string{"Authorization", "Bearer " + adminToken}
@@ -243,4 +243,14 @@ func TestGatewayNumberCannotGreetAGatewayNumber(t *testing.T) {
 			t.Fatalf("gateway number %s registered: %+v", from, reg)
 		}
 	}
+}
+
+// instanceOf is the instance of account a.
+func (e *env) instanceOf(a account) uint64 {
+	e.t.Helper()
+	acct, err := e.store.Account(a.id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return acct.Instance
 }
