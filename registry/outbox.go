@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -179,7 +180,7 @@ func (s *Store) DueDeliveries(max int) ([]Delivery, error) {
 		limit := outboxDueKey(s.now(), ^uint64(0))
 		ob := tx.Bucket(bucketOutbox)
 		c := tx.Bucket(bucketOutboxDue).Cursor()
-		for k, _ := c.First(); k != nil && len(out) < max && string(k) <= string(limit); k, _ = c.Next() {
+		for k, _ := c.First(); k != nil && len(out) < max && bytes.Compare(k, limit) <= 0; k, _ = c.Next() {
 			var d Delivery
 			if err := getJSON(ob, k[8:], &d); err != nil {
 				return err
@@ -205,8 +206,9 @@ type Attempt struct {
 
 // DeliveryResult records an attempt. A success clears the account's failure
 // count; a failure schedules a retry, gives up when asked, and switches the
-// webhook off when the receiver is gone or after maxFails consecutive
-// failures (what is pending then is held for a replay). It reports whether
+// webhook off when the receiver is gone, or when the account's last
+// maxFails attempts failed and this delivery has failed maxFails times
+// (what is pending then is held for a replay). It reports whether
 // this attempt switched the webhook off. An attempt that was under way
 // when the webhook went off is recorded, but counts no failure.
 func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated bool, err error) {
@@ -253,7 +255,11 @@ func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated
 		if err := putJSON(ob, u64(id), d); err != nil {
 			return err
 		}
-		if !at.OK && (at.Gone || a.Webhook.Fails >= maxFails) && a.Webhook.Active {
+		// Conversations are tried in parallel, so a short outage fails
+		// many attempts at once; the webhook goes off only when one
+		// delivery has failed maxFails times as well, which takes hours of
+		// backoff, as it did when an account had one line.
+		if !at.OK && a.Webhook.Active && (at.Gone || a.Webhook.Fails >= maxFails && d.Attempts >= maxFails) {
 			a.Webhook.Active, deactivated = false, true
 			err := addEvent(tx, now, Event{Kind: "webhook_deactivated", Instance: a.Instance,
 				Detail: fmt.Sprintf("account %s: webhook switched off after %d failures (last: %s)", a.ClientID, a.Webhook.Fails, at.Error)})

@@ -217,6 +217,32 @@ func TestPruneDeletesOldHeldDeliveries(t *testing.T) {
 	}
 }
 
+// A receiver that is down for a moment fails the heads of many
+// conversations at once; that alone does not switch the webhook off. It goes
+// off when one delivery has failed 20 times with no success in between.
+func TestOutboxSwitchesOffAfterOneDeliveryFailsTwentyTimes(t *testing.T) {
+	f := newFixture(t)
+	id := f.webhookAccount()
+	var first uint64
+	for i := range 25 {
+		d := f.add(id, fmt.Sprint(491510000+i), "x")
+		if i == 0 {
+			first = d
+		}
+		if f.result(d, registry.Attempt{Status: 503, Next: f.clock()}) {
+			t.Fatalf("switched off after %d failures of different deliveries", i+1)
+		}
+	}
+	for i := 2; i <= 20; i++ {
+		if off := f.result(first, registry.Attempt{Status: 503, Next: f.clock()}); off != (i == 20) {
+			t.Fatalf("attempt %d of one delivery: switched off %v", i, off)
+		}
+	}
+	if a, _ := f.store.Account(id); a.Webhook.Active || a.Webhook.Fails != 44 {
+		t.Fatalf("webhook %+v", a.Webhook)
+	}
+}
+
 // Job status events go in the conversation with the job's recipient.
 func TestJobStatusInRecipientsConversation(t *testing.T) {
 	f := newFixture(t)
