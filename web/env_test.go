@@ -54,6 +54,8 @@ type env struct {
 	hooks  *webhook.Sender
 	// stopHooks stops the webhook sender's Run.
 	stopHooks func()
+	// hookOptions, when set, changes the webhook sender's options.
+	hookOptions func(*webhook.Options)
 	// withBilling, when set, makes the server's billing (see billing_env_test.go).
 	withBilling func(*env) *web.Billing
 	billing     *web.Billing
@@ -90,7 +92,14 @@ func (e *env) start() {
 		}
 	}
 	// Retries are due at once (the registry's clock stands still in tests).
-	e.hooks = webhook.New(webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
+	// The receivers are httptest servers on 127.0.0.1, so the harness allows
+	// private targets, as an operator with LAN receivers would; hookOptions
+	// may change that (webhook_target_test.go).
+	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true}
+	if e.hookOptions != nil {
+		e.hookOptions(&hookOpts)
+	}
+	e.hooks = webhook.New(hookOpts)
 	e.gw = gateway.NewService(gateway.Options{
 		Store:   e.store,
 		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.net.Attach(n.Number), nil },

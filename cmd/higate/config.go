@@ -25,6 +25,10 @@ type config struct {
 	Retention  time.Duration
 	WATyping   bool          // whatsmeow numbers show "typing…" before each send
 	Billing    billingConfig // PayPal and mail (billing.go)
+
+	// WebhookAllowPrivate lets webhooks reach loopback, private and CGNAT
+	// addresses (receivers on the operator's LAN); --demo implies it.
+	WebhookAllowPrivate bool
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -66,6 +70,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("HIGATE_WA_TYPING: %w", err)
 	}
 	fs.BoolVar(&c.WATyping, "wa-typing", typing, "real numbers show a typing indicator before each send, as a person would (HIGATE_WA_TYPING)")
+	allowPrivate, err := strconv.ParseBool(env("HIGATE_WEBHOOK_ALLOW_PRIVATE", "false"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_WEBHOOK_ALLOW_PRIVATE: %w", err)
+	}
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate,
+		"let webhooks reach loopback, private and CGNAT addresses, for receivers on your LAN; --demo implies it (HIGATE_WEBHOOK_ALLOW_PRIVATE)")
 	if err := c.Billing.register(fs, env); err != nil {
 		return c, err
 	}
@@ -78,6 +88,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if c.AdminToken, err = adminToken.resolve(stderr); err != nil {
 		return c, err
 	}
+	// The demo runs on a developer's machine, where the receiver they try
+	// is on localhost.
+	c.WebhookAllowPrivate = c.WebhookAllowPrivate || c.Demo
 	return c, c.Validate()
 }
 
