@@ -77,7 +77,8 @@ func New(t testing.TB) *Env {
 	if _, err := store.AddNumber(registry.Number{Number: SandboxGW, Instance: registry.SandboxInstance, Transport: "sim", Role: registry.RoleActive}); err != nil {
 		t.Fatal(err)
 	}
-	e.Hooks = webhook.New(webhook.Options{Store: store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
+	// Receivers in tests are httptest servers on loopback.
+	e.Hooks = webhook.New(webhook.Options{Store: store, AllowPrivate: true, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
 	e.Gateway = gateway.NewService(gateway.Options{
 		Store:   store,
 		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.Net.Attach(n.Number), nil },
