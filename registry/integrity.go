@@ -100,7 +100,7 @@ func openDB(path string, readOnly bool) (*bolt.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := guard(path, func() error { return quickCheck(db, path) }); err != nil {
+	if err := guard(path, func() error { return quickCheck(db) }); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func checkSize(db *bolt.DB, path string) error {
 // under guard: the root bucket, and the first and last key of every
 // bucket (the pages from each bucket's root down to both ends). bbolt has
 // already checked the meta pages' checksums and read the freelist.
-func quickCheck(db *bolt.DB, path string) error {
+func quickCheck(db *bolt.DB) error {
 	return db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
 			c := b.Cursor()
