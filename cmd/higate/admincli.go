@@ -121,6 +121,7 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 	role := fs.String("role", "standby", "active or standby")
 	code := fs.Bool("phone-code", false, "get a code to type on the phone instead of a QR code")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for the phone")
+	poll := fs.Duration("poll", time.Second, "how often to ask the gateway how the pairing stands")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -156,9 +157,12 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, and type:\n\n    %s\n\n", pc.PairCode)
 	}
 	deadline := time.Now().Add(*wait)
-	lastQR := ""
+	// The state is polled every --poll but printed once, when it changes
+	// (a new QR code, a new error), so the terminal shows what happened.
+	type pairingState struct{ Step, QR, Message string }
+	var last pairingState
 	for {
-		var st struct{ Step, QR, Message string }
+		var st pairingState
 		if err := c.call(ctx, "GET", path, nil, &st); err != nil {
 			return err
 		}
@@ -168,13 +172,22 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return nil
 		case "timeout":
 			return errors.New("no phone scanned the code in time; run higate pair again")
-		case "error":
-			fmt.Fprintln(stderr, "pairing:", st.Message, "- retrying")
-		case "code":
-			if st.QR != "" && st.QR != lastQR && !*code {
-				lastQR = st.QR
-				fmt.Fprintln(stdout, "Scan with WhatsApp > Linked devices > Link a device:")
-				qr.Terminal(stdout, st.QR)
+		}
+		if st != last {
+			prev := last
+			last = st
+			switch st.Step {
+			case "waiting":
+				fmt.Fprintf(stdout, "Waiting for WhatsApp (%s)...\n", st.Message)
+			case "code":
+				if st.QR != "" && st.QR != prev.QR && !*code {
+					fmt.Fprintln(stdout, "Scan with WhatsApp > Linked devices > Link a device:")
+					qr.Terminal(stdout, st.QR)
+				}
+			case "scanned":
+				fmt.Fprintln(stdout, "The phone scanned the code; finishing the link...")
+			case "error":
+				fmt.Fprintln(stderr, "pairing:", st.Message, "- retrying")
 			}
 		}
 		if time.Now().After(deadline) {
@@ -183,7 +196,7 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Second):
+		case <-time.After(*poll):
 		}
 	}
 }
