@@ -194,6 +194,8 @@ func (h *Handler) markRead(w http.ResponseWriter, r *http.Request, c chatRequest
 // size writes n bytes for people.
 func size(n int) string {
 	switch {
+	case n == 1:
+		return "1 byte"
 	case n < 1000:
 		return fmt.Sprintf("%d bytes", n)
 	case n < 1000*1000:

@@ -152,6 +152,24 @@ func TestSandboxPhoneErrors(t *testing.T) {
 	}
 }
 
+// TestSandboxPhoneShowsGroups names the group of a group message the
+// gateway number sent, in the conversation with it.
+func TestSandboxPhoneShowsGroups(t *testing.T) {
+	e := webtest.New(t)
+	const user = "+4915123456789"
+	g, err := e.Net.CreateGroup("Book club", user, []string{"+447700900123"}, gw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Net.Attach(gw).Send(context.Background(), gateway.Outbound{ID: "GRP1", GroupID: g.ID, Kind: gateway.KindText, Text: "Meeting at 7"}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Do("GET", chatPath(user), nil)
+	if r.Status != 200 || !strings.Contains(r.Raw, `<p class="msg-group">Group <strong>Book club</strong></p>`) || !strings.Contains(r.Raw, "Meeting at 7") {
+		t.Errorf("group message: %d %.3000s", r.Status, r.Raw)
+	}
+}
+
 // TestSandboxPhoneOffIsNotFound: with the sandbox off there is no phone.
 func TestSandboxPhoneOffIsNotFound(t *testing.T) {
 	store, err := registry.Open(t.TempDir(), registry.Options{})

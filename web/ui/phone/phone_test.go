@@ -201,6 +201,7 @@ func TestSandboxPhoneStopOnAPhone(t *testing.T) {
 	if w := b.Eval(`String(document.documentElement.scrollWidth)`); w != "375" {
 		t.Errorf("the chat page is %s px wide on a 375 px screen", w)
 	}
+	b.Screenshot("sandbox-phone-mobile")
 	if got := b.Eval(`String(document.querySelector("#text").getBoundingClientRect().width > 150)`); got != "true" {
 		t.Errorf("the message field is too narrow to type in at 375 px")
 	}
