@@ -28,7 +28,7 @@ func (h *Handler) serveStart(w http.ResponseWriter, r *http.Request) {
 	v := h.startView(r, "")
 	if len(v.Gateways) == 0 {
 		h.render(w, http.StatusServiceUnavailable, "start.html", ui.Page{Title: "Sandbox phone",
-			Error: "The sandbox has no simulated gateway number. The operator adds one with: higate serve --sandbox.", Data: v})
+			Error: "The sandbox has no simulated gateway number right now: ask the operator to add one to instance 0.", Data: v})
 		return
 	}
 	h.render(w, http.StatusOK, "start.html", ui.Page{Title: "Sandbox phone", Data: v})
