@@ -11,6 +11,7 @@ import (
 	"higate/registry"
 	"higate/web/ui"
 	"higate/web/ui/join"
+	"higate/web/ui/phone"
 )
 
 // routes lists every route of the server.
@@ -68,6 +69,9 @@ func (s *server) routes() http.Handler {
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
+	if s.Sim != nil {
+		phone.New(phone.Deps{Store: s.Store, Sim: s.Sim, Done: s.Done, Logger: s.log}).Mount(r)
+	}
 	return answerHEAD(r)
 }
 

@@ -29,6 +29,10 @@ type Deps struct {
 	Billing    *Billing // nil or without PayPal: billing off (admin offline payments still work)
 	AdminToken string
 	Logger     *slog.Logger
+	// Done, if set, is closed when the server shuts down (for instance by
+	// http.Server.RegisterOnShutdown): the pages' live event streams end
+	// then, so Shutdown need not wait for them.
+	Done <-chan struct{}
 }
 
 // server holds the dependencies every handler closes over.

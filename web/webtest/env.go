@@ -91,9 +91,11 @@ func New(t testing.TB) *Env {
 	}
 	hooksDone := make(chan struct{})
 	go func() { e.Hooks.Run(ctx); close(hooksDone) }()
-	e.Server = httptest.NewServer(web.NewServer(web.Deps{Store: store, Gateway: e.Gateway, Sim: e.Net, Webhooks: e.Hooks, AdminToken: AdminToken}))
+	done := make(chan struct{}) // closed as the server stops, ending the pages' event streams
+	e.Server = httptest.NewServer(web.NewServer(web.Deps{Store: store, Gateway: e.Gateway, Sim: e.Net, Webhooks: e.Hooks, AdminToken: AdminToken, Done: done}))
 	e.URL = e.Server.URL
 	e.stop = func() {
+		close(done)
 		e.Server.Close()
 		cancel()
 		<-hooksDone
