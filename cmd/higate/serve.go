@@ -92,13 +92,18 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// done ends the web pages' live streams when shutdown begins; Shutdown
+	// would otherwise wait for every open page until its timeout.
+	done := make(chan struct{})
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing, AdminToken: cfg.AdminToken, Logger: log}),
+		Handler: web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing,
+			AdminToken: cfg.AdminToken, Logger: log, Done: done}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
+	srv.RegisterOnShutdown(func() { close(done) })
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "higate %s listening on %s\n", version, base)
 	if cfg.Demo {
@@ -177,6 +182,12 @@ curl -s %[1]s/v3/whatsapp/jobs/$JOB %[5]s
 
 4. Admin: instances and numbers:
 curl -s %[1]s/admin/api/instances -H "Authorization: Bearer %[4]s"
+
+Web pages:
+  sandbox phone     %[1]s/sandbox/chat/+12025550108/+15550000001  (be that user in the browser; any number at %[1]s/sandbox/)
+  opt-in page       %[1]s/join/0
+  developer portal  %[1]s/portal/   (sign in with the client ID and secret above)
+  operator console  %[1]s/console/  (sign in with the admin token)
 
 `, base, creds.ClientID, creds.ClientSecret, adminToken, auth, demoPNG, demoPDF, file)
 }
