@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,66 +15,165 @@ import (
 // message, and refusing it early keeps a flood of long texts cheap.
 const maxText = 1024
 
-// maxRepeat bounds how many times a repeated greeting ("hi hi hi") is
-// accepted; more is noise, not a greeting.
-const maxRepeat = 8
+// maxWords bounds the words in a greeting or opt-out together with its
+// fillers ("hi hi hi", "Hallo alle zusammen"); more is a sentence or noise.
+// In text written without spaces each recognised piece counts as a word.
+const maxWords = 8
 
-// word is what a spelling in the word tables means.
+// maxRunes bounds the text written without spaces (Han, kana) that Classify
+// splits into words: eight four-character greetings.
+const maxRunes = 32
+
+// maxLangs bounds the languages one table entry may list; Classify narrows
+// them in a fixed-size array.
+const maxLangs = 4
+
+// word is what a spelling in the tables means: an intent (a greeting or an
+// opt-out word) or a filler that may stand around one.
 type word struct {
+	// intent is Greeting or OptOut for a word of the tables, None for a
+	// filler.
 	intent Intent
+	// fills holds, for a filler, the intents it may stand beside, as the
+	// bits 1<<Greeting and 1<<OptOut.
+	fills uint8
 	// langs are the languages that use the spelling, default first; nil
 	// means any language (STOP).
 	langs []language.Tag
+	// longest is, for a single word, the most words of an entry that
+	// starts with it ("good" in "good morning" has 2), so that Classify
+	// looks up longer phrases only where one may start. A word that only
+	// starts longer entries is in the map with no intent and no fills.
+	longest uint8
 }
 
-// words maps the matchKey of every spelling in greetings and optOuts to its
-// meaning. It is built once at start-up and only read afterwards, so
-// concurrent Classify calls need no locking.
-var words = func() map[string]*word {
-	m := make(map[string]*word, len(greetings)+len(optOuts))
-	add := func(intent Intent, text, langs string) {
-		k := matchKey(Normalize(text))
-		if k == "" || m[k] != nil {
-			panic("lang: empty or duplicate word in table: " + text)
+// fits reports whether w may be part of a message of intent x, and whether
+// it carries that intent (rather than being a filler).
+func (w *word) fits(x Intent) (ok, carries bool) {
+	if w.intent != None {
+		return w.intent == x, true
+	}
+	return w.fills&(1<<x) != 0, false
+}
+
+// words maps the phraseKey of every spelling in the tables (greetings,
+// optOuts and the fillers) to its meaning. It is built once at start-up and
+// only read afterwards, so concurrent Classify calls need no locking.
+var words = buildWords()
+
+func buildWords() map[string]*word {
+	m := make(map[string]*word, len(greetings)+len(optOuts)+len(greetingFillers)+len(optOutFillers))
+	add := func(intent Intent, filler bool, text, langs string) {
+		k := phraseKey(text)
+		if k == "" {
+			panic("lang: empty word in table: " + text)
 		}
-		w := &word{intent: intent}
+		var tags []language.Tag
 		if langs != "*" {
 			for _, l := range strings.Fields(langs) {
-				w.langs = append(w.langs, language.MustParse(l))
+				tags = append(tags, language.MustParse(l))
 			}
 		}
+		if len(tags) > maxLangs || filler && tags == nil {
+			panic("lang: a word needs 1 to maxLangs languages, a filler has no *: " + text)
+		}
+		if w := m[k]; w != nil {
+			// A filler may be listed for both intents; anything else
+			// listed twice is a slip in the tables.
+			if !filler || w.intent != None || w.fills&(1<<intent) != 0 {
+				panic("lang: duplicate word in table: " + text)
+			}
+			w.fills |= 1 << intent
+			for _, t := range tags {
+				if !containsTag(w.langs, t) {
+					w.langs = append(w.langs, t)
+				}
+			}
+			if len(w.langs) > maxLangs {
+				panic("lang: a filler has more than maxLangs languages: " + text)
+			}
+			return
+		}
+		w := &word{intent: intent, langs: tags}
+		if filler {
+			w.intent, w.fills = None, 1<<intent
+		}
 		m[k] = w
+		if strings.Count(k, " ")+1 > maxPhraseWords {
+			panic("lang: more than maxPhraseWords words in: " + text)
+		}
 	}
 	for _, g := range greetings {
-		add(Greeting, g.text, g.langs)
+		add(Greeting, false, g.text, g.langs)
 	}
 	for _, o := range optOuts {
-		add(OptOut, o.text, o.langs)
+		add(OptOut, false, o.text, o.langs)
+	}
+	for _, f := range greetingFillers {
+		add(Greeting, true, f.text, f.langs)
+	}
+	for _, f := range optOutFillers {
+		add(OptOut, true, f.text, f.langs)
+	}
+	// Mark the first word of every longer entry, adding it if it is no
+	// entry of its own.
+	for _, k := range slices.Collect(maps.Keys(m)) {
+		n := strings.Count(k, " ") + 1
+		if n == 1 {
+			continue
+		}
+		first := k[:strings.IndexByte(k, ' ')]
+		if m[first] == nil {
+			m[first] = &word{}
+		}
+		m[first].longest = max(m[first].longest, uint8(n))
 	}
 	return m
-}()
+}
+
+// phraseKey is the form a table spelling is looked up by: the form Classify
+// gives inbound text, with its words joined by single spaces.
+func phraseKey(text string) string {
+	return strings.Join(strings.FieldsFunc(matchKey(Normalize(text)), isSeparator), " ")
+}
+
+func containsTag(tags []language.Tag, t language.Tag) bool {
+	for _, u := range tags {
+		if u == t {
+			return true
+		}
+	}
+	return false
+}
 
 // Classify tells whether text is a greeting or an opt-out, and in which
 // language. sender is the sender's E.164 number ("+31612345678"); it decides
 // between the languages that share a word ("Hallo" from +31 is Dutch, from
-// +49 German) and gives STOP its language. When the country does not decide,
-// each word has a default (see words.go). For any other text Classify
+// +49 German) and gives STOP its language. For any other text Classify
 // returns None and language.Und; use ForSender to pick a reply language.
 //
-// The whole text must be the word, after Normalize has trimmed punctuation,
-// emoji and whitespace around it: "Hi!!", "hola 👋" and "ＨＩ" are greetings,
-// "Hi, what are your prices?" is not, and text over 1 KiB never is. Beyond
-// Normalize, matching ignores accents, Arabic or Hebrew vowel marks and
-// Cyrillic lookalikes inside Latin words (see matchKey), and accepts:
+// The rule: after Normalize (which folds case and width and trims
+// punctuation, emoji and whitespace around the text) and matchKey (which
+// drops accents, Arabic and Hebrew vowel marks and Cyrillic lookalikes in
+// Latin words), the text is split into words at whitespace, punctuation and
+// emoji. It is a greeting when those words, at most 8 of them, are all
+// greeting words and fillers, with at least one greeting word; likewise an
+// opt-out. Fillers are a short list per language of words that add nothing
+// to the intent (see words.go): whom one greets ("there", "zusammen",
+// "amigo"), courtesy ("please", "bitte", "por favor") and particles ("啊",
+// "吧"); each goes with greetings, opt-outs or both. So "Hi!!", "Hi there 👋",
+// "Hallo zusammen", "hey hi", "stop please" and "STOP!!" qualify, and a
+// sentence that merely contains the word does not: "I will stop by
+// tomorrow", "don't stop", "Hi, can you send me the invoice?", "stopwatch".
+// Text over 1 KiB never qualifies. Besides, a word may stretch its last
+// letter ("hiii", "holaaa", "stoppp"), and text written without spaces (Han,
+// kana) is split into known words, so "你好啊", "嗨你好" and "停止してください"
+// qualify; Latin words run together do not ("hihi" is laughter).
 //
-//   - a stretched last letter: "hiii", "holaaa", "stoppp";
-//   - the same word repeated up to 8 times, separated by whitespace,
-//     punctuation or emoji ("hi hi", "Hi! Hi!", "hi 👋 hi"), or run together
-//     in scripts written without spaces ("你好你好", "ハイハイ").
-//
-// Latin words run together are not repeats ("hihi" is laughter), and
-// different words together ("hi hello") are not accepted, which keeps the
-// rule simple to explain: one word, possibly repeated.
+// The language is the first intent word's; when it has several, a filler
+// that belongs to only some of them narrows the choice ("Hallo allemaal" is
+// Dutch, "Stop bitte" German), then the sender's country decides among what
+// remains, then the word's default.
 func Classify(text, sender string) (Intent, language.Tag) {
 	if len(text) > maxText {
 		return None, language.Und
@@ -81,31 +182,67 @@ func Classify(text, sender string) (Intent, language.Tag) {
 	if k == "" {
 		return None, language.Und
 	}
-	w := lookup(k)
-	if w == nil {
-		w = lookupRepeated(k)
+	if w := lookup(k); w != nil && w.intent != None {
+		return w.intent, choose([]*word{w}, sender)
 	}
-	if w == nil {
+	var m input
+	if !m.split(k) {
 		return None, language.Und
 	}
-	return w.intent, w.language(sender)
+	var buf [maxWords]*word
+	x, phrases := m.parse(&buf)
+	if x == None {
+		return None, language.Und
+	}
+	return x, choose(phrases, sender)
 }
 
-// language picks the language of w for a message from sender.
-func (w *word) language(sender string) language.Tag {
+// choose picks the language of a message made of phrases (table entries in
+// text order, at least one carrying the intent) from sender.
+func choose(phrases []*word, sender string) language.Tag {
+	var base *word
+	for _, w := range phrases {
+		if w.intent != None {
+			base = w
+			break
+		}
+	}
+	// cands are the languages still possible, in the base's order so its
+	// default stays first; open means no word has narrowed them yet
+	// (STOP), so any language is.
+	var buf [maxLangs]language.Tag
+	cands, open := buf[:0], base.langs == nil
+	cands = append(cands, base.langs...)
+	for _, w := range phrases {
+		if w == base || w.langs == nil {
+			continue
+		}
+		if open {
+			cands, open = append(cands[:0], w.langs...), false
+			continue
+		}
+		var keep [maxLangs]language.Tag
+		both := keep[:0]
+		for _, t := range cands {
+			if containsTag(w.langs, t) {
+				both = append(both, t)
+			}
+		}
+		if len(both) > 0 { // a filler of another language narrows nothing
+			cands = append(cands[:0], both...)
+		}
+	}
 	country := ForSender(sender)
-	if w.langs == nil {
+	if open {
 		if country == language.Und {
 			return language.English
 		}
 		return country
 	}
-	for _, l := range w.langs {
-		if l == country {
-			return l
-		}
+	if containsTag(cands, country) {
+		return country
 	}
-	return w.langs[0]
+	return cands[0]
 }
 
 // lookup finds k in the tables as it is or with its stretched last letter
@@ -118,80 +255,275 @@ func lookup(k string) *word {
 	if !unicode.IsLetter(last) {
 		return nil
 	}
-	stem := k[:len(k)-n]
+	// k is stem followed by run copies of last; the shortened forms are
+	// prefixes of k, so looking them up allocates nothing.
+	stem := len(k) - n
 	run := 1
-	for strings.HasSuffix(stem, string(last)) {
-		stem = stem[:len(stem)-n]
+	for stem >= n && k[stem-n:stem] == k[len(k)-n:] {
+		stem -= n
 		run++
 	}
 	if run < 2 {
 		return nil
 	}
-	if w := words[stem+string(last)]; w != nil {
+	if w := words[k[:stem+n]]; w != nil {
 		return w
 	}
 	if run > 2 {
-		return words[stem+string(last)+string(last)]
+		return words[k[:stem+2*n]]
 	}
 	return nil
 }
 
-// lookupRepeated accepts k when it is one word repeated: separated by
-// anything that is not a letter, digit or mark, or, for scripts written
-// without spaces, run together.
-func lookupRepeated(k string) *word {
-	var found *word
-	count := 0
-	for part := range strings.FieldsFuncSeq(k, isSeparator) {
-		w := lookup(part)
-		if w == nil {
-			w = lookupRunTogether(part)
-		}
-		count++
-		if w == nil || found != nil && w != found || count > maxRepeat {
-			return nil
-		}
-		found = w
+// input is inbound text split for parsing: its words, and the positions
+// where an entry of the tables may start. It lives on the stack of one
+// Classify call.
+type input struct {
+	text string // the words joined by single spaces
+	nw   int    // number of words
+	// words holds each word's byte range in text and the index of its
+	// first position; a word written without spaces (run) has a position
+	// at every character, others only at their start. words[nw].first is
+	// the end position.
+	words [maxWords + 1]struct {
+		start, end, first uint16
+		run               bool
 	}
-	return found
+	np    int                           // number of positions
+	pos   [maxPositions]uint16          // byte offset of each position in text
+	wi    [maxPositions]uint8           // the word of each position
+	ri    [maxPositions]uint8           // the character of each position in its word
+	runes [maxPositions]uint8           // characters in the position's word if run
+	cost  [maxPositions + 1][2][2]uint8 // see parse
 }
 
-// isSeparator reports whether r separates repeated words: junk, and the
-// marks that only ever follow emoji (variation selectors and the keycap).
+// maxPositions bounds a message's positions: one per word, plus one per
+// character of the words written without spaces.
+const maxPositions = maxWords + maxRunes
+
+// maxPhraseWords bounds the words of one table entry, which sizes the
+// buffer of steps; the tables are checked against it at start-up.
+const maxPhraseWords = 5
+
+// unparsable is a cost above any accepted message.
+const unparsable = maxWords + 1
+
+// split fills m from k, a matchKey result, and reports false when k has more
+// words or more text without spaces than a greeting or opt-out ever has.
+func (m *input) split(k string) bool {
+	if len(k) > 1<<15 {
+		return false // keeps offsets in uint16; no greeting is near this
+	}
+	canonical := true
+	inWord := false
+	for i := 0; i < len(k); {
+		sep, n := k[i] < utf8.RuneSelf && isASCIIJunk(k[i]), 1
+		if k[i] >= utf8.RuneSelf {
+			var r rune
+			r, n = utf8.DecodeRuneInString(k[i:])
+			sep = isSeparator(r)
+		}
+		switch {
+		case sep && inWord:
+			m.words[m.nw-1].end = uint16(i)
+			inWord = false
+		case !sep && !inWord:
+			if m.nw == maxWords {
+				return false
+			}
+			// The words are joined by single spaces unless k separates
+			// them otherwise ("hi, there"); then they are copied below.
+			if m.nw == 0 && i != 0 ||
+				m.nw > 0 && (i != int(m.words[m.nw-1].end)+1 || k[i-1] != ' ') {
+				canonical = false
+			}
+			m.words[m.nw].start = uint16(i)
+			m.nw++
+			inWord = true
+		}
+		i += n
+	}
+	if inWord {
+		m.words[m.nw-1].end = uint16(len(k))
+	}
+	if m.nw == 0 {
+		return false
+	}
+	m.text = k
+	if !canonical || int(m.words[m.nw-1].end) != len(k) {
+		var b strings.Builder
+		b.Grow(len(k))
+		for i := range m.nw {
+			w := &m.words[i]
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			at := b.Len()
+			b.WriteString(k[w.start:w.end])
+			w.start, w.end = uint16(at), uint16(b.Len())
+		}
+		m.text = b.String()
+	}
+	runes := 0
+	for i := range m.nw {
+		w := &m.words[i]
+		w.first = uint16(m.np)
+		s := m.text[w.start:w.end]
+		w.run = isRun(s)
+		if !w.run {
+			m.pos[m.np], m.wi[m.np], m.ri[m.np], m.runes[m.np] = w.start, uint8(i), 0, 0
+			m.np++
+			continue
+		}
+		n := utf8.RuneCountInString(s)
+		if runes += n; runes > maxRunes {
+			return false
+		}
+		r := 0
+		for off := range s {
+			m.pos[m.np], m.wi[m.np], m.ri[m.np], m.runes[m.np] = w.start+uint16(off), uint8(i), uint8(r), uint8(n)
+			m.np++
+			r++
+		}
+	}
+	m.words[m.nw].first = uint16(m.np)
+	return true
+}
+
+// isRun reports whether s is written without spaces between words: two or
+// more Han or kana characters (and the long vowel mark ー).
+func isRun(s string) bool {
+	if s == "" || s[0] < 0xe2 { // Han, kana and ー all start at U+2E80
+		return false
+	}
+	n := 0
+	for _, r := range s {
+		if !unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) && r != 'ー' {
+			return false
+		}
+		n++
+	}
+	return n >= 2
+}
+
+// isSeparator reports whether r separates words: junk, and the marks that
+// only ever follow emoji (variation selectors and the keycap).
 func isSeparator(r rune) bool {
 	return isJunk(r) || r == '\u20e3' || '\ufe00' <= r && r <= '\ufe0f' ||
 		'\U000e0100' <= r && r <= '\U000e01ef'
 }
 
-// lookupRunTogether accepts s when it is a word written without spaces
-// (Han or kana) repeated back to back, such as "你好你好" or "ハイハイ".
-func lookupRunTogether(s string) *word {
-	rs := []rune(s)
-	if len(rs) < 2 || len(rs) > 4*maxRepeat {
-		return nil
-	}
-	for _, r := range rs {
-		if !unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) && r != 'ー' {
-			return nil
-		}
-	}
-	for p := 1; p <= len(rs)/2; p++ {
-		if len(rs)%p != 0 || len(rs)/p > maxRepeat || !periodic(rs, p) {
-			continue
-		}
-		if w := words[string(rs[:p])]; w != nil {
-			return w
-		}
-	}
-	return nil
+// step is one table entry found at a position: the position after it, the
+// entry, and the words it counts for.
+type step struct {
+	next  int
+	w     *word
+	words int
 }
 
-// periodic reports whether rs repeats its first p runes throughout.
-func periodic(rs []rune, p int) bool {
-	for i := p; i < len(rs); i++ {
-		if rs[i] != rs[i-p] {
-			return false
+// steps returns, in buf, every table entry that starts at position p: from
+// the start of a word, the word and the longer phrases that start with it
+// (up to the longest entry that does); inside a word written without
+// spaces, every piece of it that starts at p.
+func (m *input) steps(p int, buf *[maxPhraseWords + maxRunes]step) []step {
+	out := buf[:0]
+	i := int(m.wi[p])
+	if m.ri[p] == 0 {
+		if w := lookup(m.text[m.pos[p]:m.words[i].end]); w != nil {
+			if !m.words[i].run { // the loop over pieces below covers a run
+				out = append(out, step{int(m.words[i+1].first), w, 1})
+			}
+			for n := 2; n <= int(w.longest) && i+n <= m.nw; n++ {
+				if w := lookup(m.text[m.pos[p]:m.words[i+n-1].end]); w != nil {
+					out = append(out, step{int(m.words[i+n].first), w, n})
+				}
+			}
 		}
 	}
-	return true
+	if !m.words[i].run {
+		return out
+	}
+	first, n := int(m.words[i].first), int(m.runes[p])
+	for r := int(m.ri[p]) + 1; r <= n; r++ {
+		next, end := first+r, int(m.words[i].end)
+		if r == n {
+			next = int(m.words[i+1].first)
+		} else {
+			end = int(m.pos[next])
+		}
+		if w := lookup(m.text[m.pos[p]:end]); w != nil {
+			out = append(out, step{next, w, 1})
+		}
+	}
+	return out
+}
+
+// parse tells whether the message is an opt-out, a greeting or neither. For
+// each intent it finds the way of cutting the message into that intent's
+// words and fillers, at least one of them an intent word, that counts the
+// fewest words; the message is that intent when the count is within
+// maxWords. It returns the intent and the entries of its cut in order, in
+// buf. The search is a shortest path over the positions, which stays
+// polynomial however many ways a text without spaces can be cut
+// ("安安安安…"), and looks up each position's entries once for both intents.
+//
+// An opt-out wins should some text read both ways: taking it as an opt-out
+// errs on the side the law asks for.
+func (m *input) parse(buf *[maxWords]*word) (Intent, []*word) {
+	var sbuf [maxPhraseWords + maxRunes]step
+	intents := [...]Intent{OptOut, Greeting}
+	// cost[p][x][need] is the fewest words that parse the text from
+	// position p to the end as intents[x], need telling whether an intent
+	// word is still missing there.
+	m.cost[m.np] = [2][2]uint8{{0, unparsable}, {0, unparsable}}
+	for p := m.np - 1; p >= 0; p-- {
+		best := [2][2]uint8{{unparsable, unparsable}, {unparsable, unparsable}}
+		for _, s := range m.steps(p, &sbuf) {
+			for x, intent := range intents {
+				ok, carries := s.w.fits(intent)
+				if !ok {
+					continue
+				}
+				for need := range 2 {
+					rest := m.cost[s.next][x][need]
+					if carries {
+						rest = m.cost[s.next][x][0]
+					}
+					best[x][need] = min(best[x][need], uint8(min(int(rest)+s.words, unparsable)))
+				}
+			}
+		}
+		m.cost[p] = best
+	}
+	x := 0
+	for x < len(intents) && m.cost[0][x][1] > maxWords {
+		x++
+	}
+	if x == len(intents) {
+		return None, nil
+	}
+	// Walk the cheapest path again to collect its entries.
+	phrases := buf[:0]
+	for p, need := 0, 1; p != m.np; {
+		found := false
+		for _, s := range m.steps(p, &sbuf) {
+			ok, carries := s.w.fits(intents[x])
+			if !ok {
+				continue
+			}
+			after := need
+			if carries {
+				after = 0
+			}
+			if int(m.cost[s.next][x][after])+s.words == int(m.cost[p][x][need]) {
+				phrases = append(phrases, s.w)
+				p, need, found = s.next, after, true
+				break
+			}
+		}
+		if !found || len(phrases) == maxWords && p != m.np {
+			return None, nil // cannot happen: the costs promise a path
+		}
+	}
+	return intents[x], phrases
 }
