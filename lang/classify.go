@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -40,6 +41,8 @@ type word struct {
 	// langs are the languages that use the spelling, default first; nil
 	// means any language (STOP).
 	langs []language.Tag
+	// id is the word's index in entries.
+	id uint16
 	// longest is, for a single word, the most words of an entry that
 	// starts with it ("good" in "good morning" has 2), so that Classify
 	// looks up longer phrases only where one may start. A word that only
@@ -57,11 +60,12 @@ func (w *word) fits(x Intent) (ok, carries bool) {
 }
 
 // words maps the phraseKey of every spelling in the tables (greetings,
-// optOuts and the fillers) to its meaning. It is built once at start-up and
-// only read afterwards, so concurrent Classify calls need no locking.
-var words = buildWords()
+// optOuts and the fillers) to its meaning, and entries lists the same words
+// by id. Both are built once at start-up and only read afterwards, so
+// concurrent Classify calls need no locking.
+var words, entries = buildWords()
 
-func buildWords() map[string]*word {
+func buildWords() (map[string]*word, []*word) {
 	m := make(map[string]*word, len(greetings)+len(optOuts)+len(greetingFillers)+len(optOutFillers))
 	add := func(intent Intent, filler bool, text, langs string) {
 		k := phraseKey(text)
@@ -128,7 +132,11 @@ func buildWords() map[string]*word {
 		}
 		m[first].longest = max(m[first].longest, uint8(n))
 	}
-	return m
+	list := slices.Collect(maps.Values(m))
+	for i, w := range list {
+		w.id = uint16(i)
+	}
+	return m, list
 }
 
 // phraseKey is the form a table spelling is looked up by: the form Classify
@@ -294,15 +302,22 @@ type input struct {
 	wi    [maxPositions]uint8           // the word of each position
 	ri    [maxPositions]uint8           // the character of each position in its word
 	runes [maxPositions]uint8           // characters in the position's word if run
-	cost  [maxPositions + 1][2][2]uint8 // see parse
+	best  [maxPositions + 1][2][2]state // see parse
+}
+
+// state is the cheapest way found to parse the text from a position on: its
+// cost in words, and its first entry (by id) and the position after it.
+type state struct {
+	cost, next uint8
+	id         uint16
 }
 
 // maxPositions bounds a message's positions: one per word, plus one per
 // character of the words written without spaces.
 const maxPositions = maxWords + maxRunes
 
-// maxPhraseWords bounds the words of one table entry, which sizes the
-// buffer of steps; the tables are checked against it at start-up.
+// maxPhraseWords bounds the words of one table entry; the tables are
+// checked against it at start-up.
 const maxPhraseWords = 5
 
 // unparsable is a cost above any accepted message.
@@ -421,41 +436,46 @@ type step struct {
 	words int
 }
 
-// steps returns, in buf, every table entry that starts at position p: from
-// the start of a word, the word and the longer phrases that start with it
-// (up to the longest entry that does); inside a word written without
-// spaces, every piece of it that starts at p.
-func (m *input) steps(p int, buf *[maxPhraseWords + maxRunes]step) []step {
-	out := buf[:0]
-	i := int(m.wi[p])
-	if m.ri[p] == 0 {
-		if w := lookup(m.text[m.pos[p]:m.words[i].end]); w != nil {
-			if !m.words[i].run { // the loop over pieces below covers a run
-				out = append(out, step{int(m.words[i+1].first), w, 1})
+// steps yields every table entry that starts at position p: from the start
+// of a word, the word and the longer phrases that start with it (up to the
+// longest entry that does); inside a word written without spaces, every
+// piece of it that starts at p.
+func (m *input) steps(p int) iter.Seq[step] {
+	return func(yield func(step) bool) {
+		i := int(m.wi[p])
+		if m.ri[p] == 0 {
+			if w := lookup(m.text[m.pos[p]:m.words[i].end]); w != nil {
+				// The loop over pieces below covers a run's whole word.
+				if !m.words[i].run && !yield(step{int(m.words[i+1].first), w, 1}) {
+					return
+				}
+				for n := 2; n <= int(w.longest) && i+n <= m.nw; n++ {
+					if w := lookup(m.text[m.pos[p]:m.words[i+n-1].end]); w != nil {
+						if !yield(step{int(m.words[i+n].first), w, n}) {
+							return
+						}
+					}
+				}
 			}
-			for n := 2; n <= int(w.longest) && i+n <= m.nw; n++ {
-				if w := lookup(m.text[m.pos[p]:m.words[i+n-1].end]); w != nil {
-					out = append(out, step{int(m.words[i+n].first), w, n})
+		}
+		if !m.words[i].run {
+			return
+		}
+		first, n := int(m.words[i].first), int(m.runes[p])
+		for r := int(m.ri[p]) + 1; r <= n; r++ {
+			next, end := first+r, int(m.words[i].end)
+			if r == n {
+				next = int(m.words[i+1].first)
+			} else {
+				end = int(m.pos[next])
+			}
+			if w := lookup(m.text[m.pos[p]:end]); w != nil {
+				if !yield(step{next, w, 1}) {
+					return
 				}
 			}
 		}
 	}
-	if !m.words[i].run {
-		return out
-	}
-	first, n := int(m.words[i].first), int(m.runes[p])
-	for r := int(m.ri[p]) + 1; r <= n; r++ {
-		next, end := first+r, int(m.words[i].end)
-		if r == n {
-			next = int(m.words[i+1].first)
-		} else {
-			end = int(m.pos[next])
-		}
-		if w := lookup(m.text[m.pos[p]:end]); w != nil {
-			out = append(out, step{next, w, 1})
-		}
-	}
-	return out
 }
 
 // parse tells whether the message is an opt-out, a greeting or neither. For
@@ -467,63 +487,54 @@ func (m *input) steps(p int, buf *[maxPhraseWords + maxRunes]step) []step {
 // polynomial however many ways a text without spaces can be cut
 // ("安安安安…"), and looks up each position's entries once for both intents.
 //
-// An opt-out wins should some text read both ways: taking it as an opt-out
-// errs on the side the law asks for.
+// An opt-out wins should some text read both ways (none in today's tables
+// does): taking it as an opt-out errs on the side the law asks for.
 func (m *input) parse(buf *[maxWords]*word) (Intent, []*word) {
-	var sbuf [maxPhraseWords + maxRunes]step
 	intents := [...]Intent{OptOut, Greeting}
-	// cost[p][x][need] is the fewest words that parse the text from
-	// position p to the end as intents[x], need telling whether an intent
-	// word is still missing there.
-	m.cost[m.np] = [2][2]uint8{{0, unparsable}, {0, unparsable}}
+	// best[p][x][need] is the cheapest parse of the text from position p
+	// to the end as intents[x], need telling whether an intent word is
+	// still missing there.
+	done, none := state{cost: 0}, state{cost: unparsable}
+	m.best[m.np] = [2][2]state{{done, none}, {done, none}}
 	for p := m.np - 1; p >= 0; p-- {
-		best := [2][2]uint8{{unparsable, unparsable}, {unparsable, unparsable}}
-		for _, s := range m.steps(p, &sbuf) {
+		here := [2][2]state{{none, none}, {none, none}}
+		for s := range m.steps(p) {
 			for x, intent := range intents {
 				ok, carries := s.w.fits(intent)
 				if !ok {
 					continue
 				}
 				for need := range 2 {
-					rest := m.cost[s.next][x][need]
+					after := need
 					if carries {
-						rest = m.cost[s.next][x][0]
+						after = 0
 					}
-					best[x][need] = min(best[x][need], uint8(min(int(rest)+s.words, unparsable)))
+					c := min(int(m.best[s.next][x][after].cost)+s.words, unparsable)
+					if c < int(here[x][need].cost) {
+						here[x][need] = state{uint8(c), uint8(s.next), s.w.id}
+					}
 				}
 			}
 		}
-		m.cost[p] = best
+		m.best[p] = here
 	}
 	x := 0
-	for x < len(intents) && m.cost[0][x][1] > maxWords {
+	for x < len(intents) && m.best[0][x][1].cost > maxWords {
 		x++
 	}
 	if x == len(intents) {
 		return None, nil
 	}
-	// Walk the cheapest path again to collect its entries.
+	// Walk the cheapest parse to collect its entries.
 	phrases := buf[:0]
-	for p, need := 0, 1; p != m.np; {
-		found := false
-		for _, s := range m.steps(p, &sbuf) {
-			ok, carries := s.w.fits(intents[x])
-			if !ok {
-				continue
-			}
-			after := need
-			if carries {
-				after = 0
-			}
-			if int(m.cost[s.next][x][after])+s.words == int(m.cost[p][x][need]) {
-				phrases = append(phrases, s.w)
-				p, need, found = s.next, after, true
-				break
-			}
+	for p, need := 0, 1; p != m.np && len(phrases) < len(buf); {
+		st := m.best[p][x][need]
+		w := entries[st.id]
+		phrases = append(phrases, w)
+		if w.intent != None {
+			need = 0
 		}
-		if !found || len(phrases) == maxWords && p != m.np {
-			return None, nil // cannot happen: the costs promise a path
-		}
+		p = int(st.next)
 	}
 	return intents[x], phrases
 }

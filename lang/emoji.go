@@ -8,8 +8,10 @@ import (
 
 // emoticonList is data: the emoticon shortcuts Emojify replaces, grouped by
 // the emoji they become, in the order README.md lists them. Letters that
-// people type in either case are listed in both ("(y)" and "(Y)"). After
-// editing it, run go test ./lang -run TestREADME -update.
+// people type in either case are listed in both ("(y)" and "(Y)"); ":d" is
+// not a face people type, and "B)" without its nose is a list label, so
+// neither is listed. After editing, run go test ./lang -run TestREADME
+// -update.
 var emoticonList = []struct{ shortcuts, emoji string }{
 	{":) :-)", "🙂"},
 	{":( :-(", "🙁"},
@@ -37,10 +39,11 @@ const emoticonChars = ":;<^()"
 const closers = ".,!?;:…"
 
 // emoticons maps each shortcut to its emoji, built from emoticonList once
-// at start-up, and longestShortcut is the longest shortcut's length. The checks keep the table consistent with how Emojify reads
-// tokens: a shortcut holding whitespace could never be one token, one
-// ending in a closer would lose it to trimming, and one without any of
-// emoticonChars would slip past the quick rejection.
+// at start-up, and longestShortcut is the longest shortcut's length. The
+// checks keep the table consistent with how Emojify reads tokens: a
+// shortcut holding whitespace could never be one token, one ending in a
+// closer would lose it to trimming, and one without any of emoticonChars
+// would slip past the quick rejection.
 var emoticons, longestShortcut = func() (map[string]string, int) {
 	m := make(map[string]string)
 	longest := 0

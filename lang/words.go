@@ -126,9 +126,12 @@ var optOuts = []struct{ text, langs string }{
 // Classify accepts them, in any order and next to a word of any language,
 // only beside a word of the intent they are listed for, so "hi thanks" is
 // not a greeting. A filler is never an intent on its own and never a word
-// that changes the meaning: no negations ("don't", "nicht", "不要"), no
-// verbs of their own, no "how are you" (which expects a person to answer).
-// A spelling may be listed for both intents.
+// that changes the meaning: no negations ("don't", "nicht", "不要"), no verb
+// but those that only make the intent word a request (Japanese して in
+// 停止して), no "how are you" (which expects a person to answer).
+// A spelling may be listed for both intents. Words that could read as a
+// negation or change the sense elsewhere are left out too: Dutch "nu" is
+// Romanian "not", and with Hindi अभी ("now") "अभी बंद" reads "closed now".
 
 // greetingFillers may stand around a greeting.
 var greetingFillers = []struct{ text, langs string }{
@@ -184,7 +187,7 @@ var optOutFillers = []struct{ text, langs string }{
 	{"啊", "zh zh-Hant"}, {"呀", "zh zh-Hant"},
 	// Dutch
 	{"a.u.b.", "nl"}, {"aub", "nl"}, {"alsjeblieft", "nl"}, {"alstublieft", "nl"},
-	{"graag", "nl"}, {"nu", "nl"}, {"bedankt", "nl"}, {"dank je", "nl"}, {"dank u", "nl"},
+	{"graag", "nl"}, {"bedankt", "nl"}, {"dank je", "nl"}, {"dank u", "nl"},
 	// French
 	{"s'il vous plaît", "fr"}, {"s'il te plaît", "fr"}, {"svp", "fr"}, {"stp", "fr"},
 	{"merci", "fr"}, {"maintenant", "fr"},
@@ -193,7 +196,7 @@ var optOutFillers = []struct{ text, langs string }{
 	// Hebrew
 	{"בבקשה", "he"}, {"תודה", "he"}, {"עכשיו", "he"},
 	// Hindi. प्लीज़ is also written without its nukta.
-	{"कृपया", "hi"}, {"प्लीज़", "hi"}, {"प्लीज", "hi"}, {"धन्यवाद", "hi"}, {"अभी", "hi"},
+	{"कृपया", "hi"}, {"प्लीज़", "hi"}, {"प्लीज", "hi"}, {"धन्यवाद", "hi"},
 	// Indonesian
 	{"dong", "id"}, {"aja", "id"}, {"saja", "id"}, {"ya", "id es"}, {"tolong", "id"},
 	{"terima kasih", "id"}, {"makasih", "id"}, {"sekarang", "id"}, {"min", "id"},
