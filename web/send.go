@@ -119,11 +119,13 @@ func (s *server) sendRequest(w http.ResponseWriter, r *http.Request, acct regist
 		req.Text, err = urlField(b.URL)
 	case "image":
 		req.Caption, err = textField("caption", b.Caption, false)
+		req.Caption = lang.Emojify(req.Caption)
 		if err == nil {
 			req.Media, req.Mimetype, err = s.media(b.Image, "image", quota.MaxImageBytes, "")
 		}
 	case "document":
 		req.Caption, err = textField("caption", b.Caption, false)
+		req.Caption = lang.Emojify(req.Caption)
 		if err == nil && strings.TrimSpace(b.Filename) == "" {
 			err = badRequest("filename", "give the document's file name, e.g. report.pdf")
 		}
