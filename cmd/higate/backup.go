@@ -33,8 +33,8 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if *out == "" {
 		return errors.New("give --out FILE")
 	}
-	if c.token == "" {
-		return errors.New("give --admin-token or set HIGATE_ADMIN_TOKEN")
+	if err := c.ready(stderr); err != nil {
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.base, "/")+"/admin/api/backup", nil)
 	if err != nil {
