@@ -412,3 +412,9 @@ func (s *Service) Sending(j registry.Job) bool {
 	s.mu.Unlock()
 	return d != nil && d.inHand(j.ID)
 }
+
+// Running reports whether the service has started and not stopped: its
+// dispatchers and transports are at work.
+func (s *Service) Running() bool {
+	return s.ctx != nil && s.ctx.Err() == nil
+}

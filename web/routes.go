@@ -26,6 +26,10 @@ func (s *server) routes() http.Handler {
 	r.NotFoundHandler = s.wrap(s.notFound)
 	r.MethodNotAllowedHandler = s.wrap(s.methodNotAllowed(r))
 
+	// Health, for load balancers and monitoring.
+	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
+
 	// Public API (WhatsMate-compatible).
 	r.Handle("/v1/gateway/status", s.wrap(s.handleStatus)).Methods(http.MethodGet)
 	for _, kind := range []string{"text", "image", "document", "url"} {
@@ -55,6 +59,7 @@ func (s *server) routes() http.Handler {
 	r.Handle("/admin/api/numbers/{number}/pairing/code", s.adminOnly(s.handlePairCode)).Methods(http.MethodPost)
 	r.Handle("/admin/api/numbers/{number}/pacing", s.adminOnly(s.handlePacing)).Methods(http.MethodPut)
 	r.Handle("/admin/api/events", s.adminOnly(s.handleEvents)).Methods(http.MethodGet)
+	r.Handle("/admin/api/backup", s.adminOnly(s.handleBackup)).Methods(http.MethodGet)
 	r.Handle("/admin/pair", s.wrap(s.handlePairPage)).Methods(http.MethodGet)
 
 	// Sandbox API (simulated network).

@@ -28,6 +28,8 @@ type Deps struct {
 	Webhooks   *webhook.Sender
 	Billing    *Billing // nil or without PayPal: billing off (admin offline payments still work)
 	AdminToken string
+	DataDir    string // the data directory, for backups
+	Version    string // the build's version, recorded in backups
 	Logger     *slog.Logger
 	// Done, if set, is closed when the server shuts down (for instance by
 	// http.Server.RegisterOnShutdown): the pages' live event streams end

@@ -29,6 +29,7 @@ type config struct {
 	// WebhookAllowPrivate lets webhooks reach loopback, private and CGNAT
 	// addresses (receivers on the operator's LAN); --demo implies it.
 	WebhookAllowPrivate bool
+	Backups             backupSchedule // scheduled backups (backup.go); off without a directory
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -76,6 +77,17 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate,
 		"let webhooks reach loopback, private and CGNAT addresses, for receivers on your LAN; --demo implies it (HIGATE_WEBHOOK_ALLOW_PRIVATE)")
+	fs.StringVar(&c.Backups.Dir, "backup-dir", env("HIGATE_BACKUP_DIR", ""), "write a backup into this directory every --backup-every; off when empty (HIGATE_BACKUP_DIR)")
+	every, err := time.ParseDuration(env("HIGATE_BACKUP_EVERY", "6h"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_BACKUP_EVERY: %w", err)
+	}
+	fs.DurationVar(&c.Backups.Every, "backup-every", every, "how often to write a scheduled backup (HIGATE_BACKUP_EVERY)")
+	keep, err := strconv.Atoi(env("HIGATE_BACKUP_KEEP", "14"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_BACKUP_KEEP: %w", err)
+	}
+	fs.IntVar(&c.Backups.Keep, "backup-keep", keep, "how many scheduled backups to keep, newest first (HIGATE_BACKUP_KEEP)")
 	if err := c.Billing.register(fs, env); err != nil {
 		return c, err
 	}
@@ -101,6 +113,12 @@ func (c config) Validate() error {
 	}
 	if strings.TrimSpace(c.Data) == "" {
 		return errors.New("--data must name a directory")
+	}
+	if c.Backups.Dir != "" && c.Backups.Every < time.Minute {
+		return errors.New("--backup-every must be at least 1m")
+	}
+	if c.Backups.Dir != "" && c.Backups.Keep < 1 {
+		return errors.New("--backup-keep must be at least 1")
 	}
 	if c.Demo && !c.Sandbox {
 		return errors.New("--demo needs the sandbox (--sandbox=true)")

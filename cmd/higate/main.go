@@ -42,6 +42,9 @@ const usage = `usage: higate <command> [flags]
 commands:
   serve     run the gateway (higate serve -h for flags)
   check     read every page of the registry and check it (stop the gateway first)
+  backup    download a consistent backup from the running gateway
+  restore   restore a backup into the data directory of a stopped gateway
+  health    exit 0 if the running gateway answers /healthz (container health checks)
   pair      link a real WhatsApp number to an instance (QR code in the terminal)
   rotate    make a standby number an instance's active number
   numbers   list gateway numbers with their state
@@ -49,7 +52,7 @@ commands:
   version   print the version (also --version)
   help      print this (also -h, --help)
 
-pair, rotate and numbers talk to the running gateway (--server, --admin-token-file).
+pair, rotate, numbers and backup talk to the running gateway (--server, --admin-token-file).
 `
 
 // run is the whole program, so tests can run it in-process.
@@ -74,6 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	case "check":
 		err = checkCmd(rest, getenv, stdout, flagOut)
+	case "backup":
+		err = backupCmd(ctx, rest, getenv, stdout, flagOut)
+	case "restore":
+		err = restoreCmd(rest, stdout, flagOut)
+	case "health":
+		err = healthCmd(ctx, rest, stdout, flagOut)
 	case "pair":
 		err = pairCmd(ctx, rest, getenv, stdout, flagOut)
 	case "rotate":

@@ -87,6 +87,13 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopBilling()
+	if cfg.Backups.Dir != "" {
+		// Like the webhook sender, the schedule stops after HTTP, before the store.
+		backupCtx, stopBackups := context.WithCancel(context.WithoutCancel(ctx))
+		backupsDone := make(chan struct{})
+		go func() { cfg.Backups.run(backupCtx, store, cfg.Data, log); close(backupsDone) }()
+		defer func() { stopBackups(); <-backupsDone }()
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -97,7 +104,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	done := make(chan struct{})
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing,
-			AdminToken: cfg.AdminToken, Logger: log, Done: done}),
+			AdminToken: cfg.AdminToken, Logger: log, Done: done, DataDir: cfg.Data, Version: version}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
