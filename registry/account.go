@@ -275,6 +275,12 @@ func (a Account) CheckInstance(instance uint64) error {
 	return nil
 }
 
+// CheckUsable reports, as Authenticate does, whether the account may use
+// the API now: an error (474, with the remedy) when it is suspended or has
+// expired. The web pages sign a developer in once and check it again on
+// each request.
+func (s *Store) CheckUsable(a Account) error { return s.usable(a) }
+
 // usable reports whether the account may send now.
 func (s *Store) usable(a Account) error {
 	switch {

@@ -109,6 +109,9 @@ func Open(dir string, opts Options) (*Store, error) {
 				return err
 			}
 		}
+		if err := indexAccountJobs(tx); err != nil {
+			return err
+		}
 		ids, err := loadMessageIDs(tx)
 		s.msgIDs = ids
 		return err
