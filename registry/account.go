@@ -242,6 +242,11 @@ func indexDue(tx *bolt.Tx) error {
 var errBadCredentials = Errorf(CodeUnauthorized, "check the X-WM-CLIENT-ID and X-WM-CLIENT-SECRET headers for typos",
 	"invalid client ID or secret")
 
+// ErrBadCredentials is Authenticate's error for a client ID or secret that
+// is wrong (it never says which); its other errors are about an account
+// whose credentials were right (suspended, expired).
+var ErrBadCredentials = errBadCredentials
+
 // Authenticate checks credentials and that the account may send. It
 // compares the secret's hash in constant time, and does the same work for an
 // unknown client ID so response times do not reveal which IDs exist.

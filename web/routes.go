@@ -7,6 +7,7 @@ import (
 
 	"higate/web/ui"
 	"higate/web/ui/join"
+	"higate/web/ui/portal"
 )
 
 // routes lists every route of the server.
@@ -58,5 +59,6 @@ func (s *server) routes() http.Handler {
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
+	portal.New(s.portalDeps()).Mount(r)
 	return r
 }

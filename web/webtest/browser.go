@@ -139,7 +139,11 @@ func (b *Browser) Location() string {
 // what it held.
 func (b *Browser) Fill(css, value string) {
 	b.t.Helper()
-	b.Do(chromedp.SetValue(chromedp.CSS(css), ""), chromedp.SendKeys(chromedp.CSS(css), value))
+	// The field is emptied by script: chromedp's SetValue cannot set ""
+	// (it reads the empty value back as null and reports a failure).
+	b.Do(chromedp.WaitReady(chromedp.CSS(css)))
+	b.Eval(`(function(){const e=document.querySelector(` + jsString(css) + `);e.value="";return "ok"})()`)
+	b.Do(chromedp.SendKeys(chromedp.CSS(css), value))
 }
 
 // Click clicks the element matching the CSS selector and waits for the
