@@ -28,7 +28,7 @@ func signIn(b *webtest.Browser, a webtest.Account) {
 	b.Visit("/portal/login")
 	b.Fill("#client_id", a.ID)
 	b.Fill("#client_secret", a.Secret)
-	b.Click(`button[type="submit"]`)
+	b.Submit(`button[type="submit"]`)
 	b.WaitText("h1", "Overview")
 }
 
@@ -54,7 +54,7 @@ func TestPortalLoginAndOverview(t *testing.T) {
 	}
 	b.Fill("#client_id", a.ID)
 	b.Fill("#client_secret", a.Secret+"x")
-	b.Click(`button[type="submit"]`)
+	b.Submit(`button[type="submit"]`)
 	b.WaitText(".error", "The client ID or the secret is not right")
 	if got := b.Eval(`document.querySelector("#client_id").value`); got != a.ID {
 		t.Errorf("client ID not kept after a failed attempt: %q", got)
@@ -63,7 +63,7 @@ func TestPortalLoginAndOverview(t *testing.T) {
 		t.Errorf("secret kept in the form: %q", got)
 	}
 	b.Fill("#client_secret", a.Secret)
-	b.Click(`button[type="submit"]`)
+	b.Submit(`button[type="submit"]`)
 	if loc := b.Location(); !strings.HasSuffix(loc, "/portal/jobs") {
 		t.Fatalf("after signing in: %s, want the page asked for", loc)
 	}
@@ -109,7 +109,7 @@ func TestPortalLoginAndOverview(t *testing.T) {
 	b.AssertSameOrigin()
 
 	// Signing out ends the session: the pages send the browser back.
-	b.Click(`nav form button`)
+	b.Submit(`nav form button`)
 	b.WaitText(".flash", "You are signed out")
 	b.Visit("/portal/")
 	if loc := b.Location(); !strings.HasSuffix(loc, "/portal/login") {
@@ -167,7 +167,7 @@ func TestPortalJobs(t *testing.T) {
 	}
 	e.Eventually("the first job read", func() bool { return state(ok) == registry.JobRead })
 	b.Visit("/portal/jobs")
-	b.Click(`a[href="/portal/jobs/` + ok + `"]`)
+	b.Submit(`a[href="/portal/jobs/` + ok + `"]`)
 	b.WaitText("h1", "Job #"+ok)
 	for _, name := range []string{"Queued", "Sent", "Delivered", "Read"} {
 		if got := b.Eval(`document.querySelector('#timeline li[data-step="` + name + `"]').className`); got != "step-done" {
@@ -226,9 +226,9 @@ func TestPortalSendForm(t *testing.T) {
 	b.Fill("#number", "1 202 555 0121")
 	b.Fill("#message", "Hello from the portal")
 	b.Screenshot("portal-send")
-	b.Click("#send")
+	b.Submit("#send")
 	b.WaitText("#queued", "Message queued as job")
-	b.Click("#queued-link")
+	b.Submit("#queued-link")
 	b.WaitText("h1", "Job #")
 	b.WaitText("#job-text", "Hello from the portal")
 
@@ -236,19 +236,19 @@ func TestPortalSendForm(t *testing.T) {
 	b.Fill("#number", user)
 	b.Do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{png}))
 	b.Fill("#caption", "A pixel")
-	b.Click("#send")
+	b.Submit("#send")
 	b.WaitText("#queued", "Message queued as job")
 
 	b.Visit("/portal/send?kind=document")
 	b.Fill("#number", user)
 	b.Do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{pdf}))
-	b.Click("#send")
+	b.Submit("#send")
 	b.WaitText("#queued", "Message queued as job")
 
 	b.Visit("/portal/send?kind=url")
 	b.Fill("#number", user)
 	b.Fill("#url", "https://example.com/docs")
-	b.Click("#send")
+	b.Submit("#send")
 	b.WaitText("#queued", "Message queued as job")
 
 	e.Eventually("four messages received", func() bool { return len(e.Net.Messages(user)) >= 5 }) // and the confirmation
@@ -268,7 +268,7 @@ func TestPortalSendForm(t *testing.T) {
 	b.Visit("/portal/send")
 	b.Fill("#number", "+12025550199")
 	b.Fill("#message", "Who are you?")
-	b.Click("#send")
+	b.Submit("#send")
 	b.WaitText(".error", "has not registered with this instance's gateway number")
 	b.WaitText(".error", "wa.me/15550000001")
 	if got := b.Eval(`document.querySelector("#message").value`); got != "Who are you?" {
@@ -312,7 +312,7 @@ func TestPortalRotateSecret(t *testing.T) {
 	b.Screenshot("portal-credentials")
 
 	b.Eval(`window.confirm = () => true, "ok"`) // the form asks first
-	b.Click("#rotate")
+	b.Submit("#rotate")
 	b.WaitText("h1", "Your new secret")
 	secret := b.Text("#new-secret")
 	if len(secret) != 64 || secret == a.Secret {
@@ -376,7 +376,7 @@ func TestPortalWebhookReplay(t *testing.T) {
 	if got := b.Eval(`[...document.querySelectorAll('input[name="events"]:checked')].map(e => e.value).join(",")`); got != "inbound" {
 		t.Errorf("a new webhook's events = %q, want inbound only", got)
 	}
-	b.Click(`#webhook-form button[type="submit"]`)
+	b.Submit(`#webhook-form button[type="submit"]`)
 	b.WaitText(".flash", "Webhook settings saved")
 	if s := b.Text("#webhook-secret"); !strings.HasPrefix(s, "whsec_") {
 		t.Fatalf("signing secret shown = %q", s)
@@ -396,7 +396,7 @@ func TestPortalWebhookReplay(t *testing.T) {
 	b.WaitText("#deliveries tbody", "HTTP 410")
 
 	up.Store(true)
-	b.Click("#webhook-replay")
+	b.Submit("#webhook-replay")
 	b.WaitText(".flash", "switched on again; 1 failed deliveries")
 	e.Eventually("the replayed delivery", func() bool { return got.Load() >= 1 })
 	e.Eventually("delivered in the registry", func() bool {
@@ -407,7 +407,7 @@ func TestPortalWebhookReplay(t *testing.T) {
 	b.WaitText("#webhook-state", "on")
 	b.WaitText("#deliveries tbody", "delivered")
 
-	b.Click("#webhook-test")
+	b.Submit("#webhook-test")
 	b.WaitText(".flash", "answered HTTP 200")
 	b.AssertSameOrigin()
 }
