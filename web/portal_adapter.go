@@ -34,8 +34,10 @@ func signedIn(ctx context.Context) (registry.Account, bool) {
 // portalDeps is what the developer portal gets from the server.
 func (s *server) portalDeps() portal.Deps {
 	d := portal.Deps{Store: s.Store, Gateway: s.Gateway, Send: s.portalSend, Webhooks: portalWebhooks{s}, Logger: s.log}
-	if s.Billing.Enabled() {
+	if s.Billing != nil {
 		d.PublicURL = s.Billing.public
+	}
+	if s.Billing.Enabled() {
 		for _, of := range s.Billing.offers {
 			d.Offers = append(d.Offers, portal.Offer{Key: of.Key, Name: of.Name, Term: of.Term})
 		}

@@ -406,6 +406,7 @@ func TestPortalWebhookReplay(t *testing.T) {
 	b.Visit("/portal/webhooks")
 	b.WaitText("#webhook-state", "on")
 	b.WaitText("#deliveries tbody", "delivered")
+	b.Screenshot("portal-webhooks")
 
 	b.Submit("#webhook-test")
 	b.WaitText(".flash", "answered HTTP 200")
