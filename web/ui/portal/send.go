@@ -43,7 +43,7 @@ type sendView struct {
 // other fields and the multipart framing.
 const formLimit = quota.MaxDocumentBytes + 256<<10
 
-func (h *Handler) sendView(r *http.Request, a registry.Account, kind string) *sendView {
+func (h *Handler) sendView(a registry.Account, kind string) *sendView {
 	v := &sendView{Kind: "text", Kinds: sendKinds, Instance: a.Instance, Form: url.Values{}, Key: registry.RandomHex(16),
 		MaxText: quota.MaxTextChars, MaxImage: quota.MaxImageBytes >> 20, MaxDoc: quota.MaxDocumentBytes >> 20}
 	for _, k := range sendKinds {
@@ -65,7 +65,7 @@ func (h *Handler) sendView(r *http.Request, a registry.Account, kind string) *se
 // serveSendForm shows the form for one kind of message (?kind=), and the
 // job just queued (?queued=) if it is the account's.
 func (h *Handler) serveSendForm(w http.ResponseWriter, r *http.Request, a registry.Account) {
-	v := h.sendView(r, a, r.URL.Query().Get("kind"))
+	v := h.sendView(a, r.URL.Query().Get("kind"))
 	page := ui.Page{Data: v}
 	if id := r.URL.Query().Get("queued"); id != "" {
 		if n, err := registry.ParseJobID(id); err == nil {
@@ -84,7 +84,7 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request, a registry.A
 	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
 	err := r.ParseMultipartForm(1 << 20)
 	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		v := h.sendView(r, a, r.FormValue("kind"))
+		v := h.sendView(a, r.FormValue("kind"))
 		page := ui.Page{Data: v}
 		page.Error = "The form could not be read (is the file over " + itoa(v.MaxDoc) + " MB?). Try again."
 		h.render(w, r, http.StatusRequestEntityTooLarge, "send.html", "Send a test message", "/portal/send", page)
@@ -95,7 +95,7 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request, a registry.A
 			_ = r.MultipartForm.RemoveAll()
 		}
 	}()
-	v := h.sendView(r, a, r.PostFormValue("kind"))
+	v := h.sendView(a, r.PostFormValue("kind"))
 	v.Form = r.PostForm
 	if key := r.PostFormValue("key"); key != "" && len(key) <= 64 {
 		v.Key = key // the same form sent again keeps its key
