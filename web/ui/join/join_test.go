@@ -44,6 +44,7 @@ func TestJoinPageInTwoLanguages(t *testing.T) {
 		t.Errorf("German link = %q", got)
 	}
 	b.WaitText("#stop", "STOPP")
+	b.Screenshot("join-de")
 
 	// The switcher wins over Accept-Language.
 	b.Click(`.langs a[hreflang="ja"]`)
