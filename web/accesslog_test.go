@@ -60,9 +60,10 @@ func (b *logBuffer) records(t *testing.T, msg string) []map[string]any {
 // loggedServer is web.NewServer over a registry and the simulated network,
 // logging JSON at debug level into log.
 type loggedServer struct {
-	srv  *httptest.Server
-	log  *logBuffer
-	done chan struct{}
+	srv   *httptest.Server
+	store *registry.Store
+	log   *logBuffer
+	done  chan struct{}
 }
 
 func newLoggedServer(t *testing.T, proxies forwarded.Proxies, serve func(http.Handler) *httptest.Server) *loggedServer {
@@ -84,7 +85,7 @@ func newLoggedServer(t *testing.T, proxies forwarded.Proxies, serve func(http.Ha
 	if _, err := store.AddNumber(registry.Number{Number: sandboxGW, Instance: registry.SandboxInstance, Transport: "sim", Role: registry.RoleActive}); err != nil {
 		t.Fatal(err)
 	}
-	ls := &loggedServer{log: &logBuffer{}, done: make(chan struct{})}
+	ls := &loggedServer{store: store, log: &logBuffer{}, done: make(chan struct{})}
 	log := slog.New(slog.NewJSONHandler(ls.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ls.srv = serve(web.NewServer(web.Deps{Store: store, Sim: network, AdminToken: adminToken, Logger: log,
 		TrustedProxies: proxies, Done: ls.done}))
@@ -299,5 +300,21 @@ func TestHSTSAndTrustedProxies(t *testing.T) {
 				t.Errorf("POST /sandbox/: %d, cookies %v; want a cookie with Secure %v", resp.StatusCode, cookies, c.wantHTTPS)
 			}
 		})
+	}
+}
+
+// TestInternalErrorLogNamesTheRoute: the one log line of an internal error
+// names the route's pattern and the request ID, not the path (whose phone
+// numbers and IDs are not for the log).
+func TestInternalErrorLogNamesTheRoute(t *testing.T) {
+	ls := newLoggedServer(t, nil, httptest.NewServer)
+	ls.store.Close() // every read fails now
+	resp := ls.get(t, "GET", "/admin/api/events", "Authorization", "Bearer "+adminToken, "X-Request-ID", "trace-1")
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", resp.StatusCode)
+	}
+	recs := ls.log.records(t, "internal error")
+	if len(recs) != 1 || recs[0]["route"] != "/admin/api/events" || recs[0]["request_id"] != "trace-1" || recs[0]["path"] != nil {
+		t.Errorf("internal error logged as %v", recs)
 	}
 }
