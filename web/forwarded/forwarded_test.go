@@ -2,9 +2,13 @@ package forwarded_test
 
 import (
 	"crypto/tls"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -131,4 +135,37 @@ func FuzzHandler(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNoOtherDecisions keeps this package the one place that decides a
+// request's client and scheme: a handler under web/ that reads r.TLS or
+// r.RemoteAddr itself would disagree with the trusted-proxy decision
+// (a cookie without Secure behind a TLS proxy, every client counted as
+// the proxy). Use ClientIP and HTTPS instead.
+func TestNoOtherDecisions(t *testing.T) {
+	bad := regexp.MustCompile(`\.TLS\s*[!=]=\s*nil|\.RemoteAddr\b`)
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "forwarded" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if bad.MatchString(line) && !strings.HasPrefix(strings.TrimSpace(line), "//") {
+				t.Errorf("%s:%d decides the client or scheme itself: %s", path, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
