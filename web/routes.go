@@ -26,6 +26,7 @@ func (s *server) routes() http.Handler {
 	r := mux.NewRouter().SkipClean(true)
 	r.NotFoundHandler = s.wrap(s.notFound)
 	r.MethodNotAllowedHandler = s.wrap(s.methodNotAllowed(r))
+	r.Use(recordRoute) // the access log names the route's pattern (accesslog.go)
 
 	// Health, for load balancers and monitoring.
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)

@@ -17,6 +17,7 @@ import (
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/registry"
+	"higate/web/forwarded"
 	"higate/web/webhook"
 )
 
@@ -28,9 +29,12 @@ type Deps struct {
 	Webhooks   *webhook.Sender
 	Billing    *Billing // nil or without PayPal: billing off (admin offline payments still work)
 	AdminToken string
-	DataDir    string // the data directory, for backups
-	Version    string // the build's version, recorded in backups
-	Logger     *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers count (forwarded); none by default.
+	TrustedProxies forwarded.Proxies
+	DataDir        string // the data directory, for backups
+	Version        string // the build's version, recorded in backups
+	Logger         *slog.Logger
 	// Done, if set, is closed when the server shuts down (for instance by
 	// http.Server.RegisterOnShutdown): the pages' live event streams end
 	// then, so Shutdown need not wait for them.
@@ -43,13 +47,14 @@ type server struct {
 	log *slog.Logger
 }
 
-// NewServer returns the HTTP handler of every route in routes.go.
+// NewServer returns the HTTP handler of every route in routes.go, wrapped
+// in the access log, HSTS and the trusted-proxy decision (edge.go).
 func NewServer(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{Deps: d, log: d.Logger.With("component", "web")}
-	return s.routes()
+	return s.edge(s.routes())
 }
 
 // errorBody is the body of every error response of the public API.
@@ -71,7 +76,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			e = registry.Errorf(registry.CodeTooLarge, fmt.Sprintf("send at most %d bytes", tooBig.Limit),
 				"the request body is too large")
 		} else {
-			s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			// The route's pattern, not the path: paths hold phone numbers.
+			s.log.Error("internal error", "method", r.Method, "route", routeOf(r), "request_id", requestIDOf(r), "err", err)
 			e = registry.Errorf(registry.CodeInternal, "retry later; if it persists tell the operator", "internal error")
 		}
 	}

@@ -15,13 +15,14 @@ import (
 const maxTokenFile = 4 << 10
 
 // adminToken is where the admin token comes from: --admin-token,
-// --admin-token-file, or their environment twins. serve and the operator
-// commands (pair, numbers, rotate) share it. A token given on the command
-// line shows in the process list (ps, /proc/<pid>/cmdline) to every user of
-// the machine, so the help and the README recommend the file or the
-// environment variable.
+// --admin-token-file, or their environment twins (and, for serve, the
+// config file). serve and the operator commands (pair, numbers, rotate)
+// share it. A token given on the command line shows in the process list
+// (ps, /proc/<pid>/cmdline) to every user of the machine, so the help and
+// the README recommend the file or the environment variable.
 type adminToken struct {
 	fs          *flag.FlagSet
+	getenv      func(string) string
 	token, file string // after Parse: the flags' values, or the environment's
 }
 
@@ -29,32 +30,41 @@ type adminToken struct {
 // HIGATE_ADMIN_TOKEN and HIGATE_ADMIN_TOKEN_FILE as their defaults. The
 // token's value never shows in -h output.
 func registerAdminToken(fs *flag.FlagSet, getenv func(string) string) *adminToken {
-	t := &adminToken{fs: fs, token: getenv("HIGATE_ADMIN_TOKEN"), file: getenv("HIGATE_ADMIN_TOKEN_FILE")}
+	t := &adminToken{fs: fs, getenv: getenv, token: getenv("HIGATE_ADMIN_TOKEN"), file: getenv("HIGATE_ADMIN_TOKEN_FILE")}
 	fs.Var(secretValue{&t.token}, "admin-token", "admin API bearer token; it shows in the process list, so prefer --admin-token-file or the environment (HIGATE_ADMIN_TOKEN)")
 	fs.StringVar(&t.file, "admin-token-file", t.file, "file holding the admin API bearer token, one line, mode 0600 (HIGATE_ADMIN_TOKEN_FILE)")
 	return t
 }
 
-// resolve returns the admin token after fs.Parse, "" if none is given. A
-// flag on the command line beats the environment; two sources at the same
-// level are an error rather than a guess. A token file's surrounding
-// whitespace (its trailing newline) is trimmed. A file that other users may
-// read or write is used, with a warning to warn: refusing it would break
-// the usual secret mounts of containers (Kubernetes and Docker make them
-// 0644 and 0444 by default), where no other user shares the file system.
+// resolve returns the admin token after fs.Parse, "" if none is given,
+// from the command line and the environment (resolveFrom).
 func (t *adminToken) resolve(warn io.Writer) (string, error) {
-	set := map[string]bool{}
-	t.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return t.resolveFrom(sourcesOf(t.fs, t.getenv), warn)
+}
+
+// resolveFrom returns the admin token after fs.Parse, "" if none is given;
+// src says where each flag's value came from. The stronger source wins (a
+// flag on the command line beats the environment, which beats the config
+// file); two sources at the same level are an error rather than a guess.
+// A token file's surrounding whitespace (its trailing newline) is trimmed.
+// A file that other users may read or write is used, with a warning to
+// warn: refusing it would break the usual secret mounts of containers
+// (Kubernetes and Docker make them 0644 and 0444 by default), where no
+// other user shares the file system.
+func (t *adminToken) resolveFrom(src sources, warn io.Writer) (string, error) {
 	token, file := t.token, t.file
+	byToken, byFile := src["admin-token"].kind, src["admin-token-file"].kind
 	switch {
-	case set["admin-token"] && set["admin-token-file"]:
-		return "", errors.New("give --admin-token or --admin-token-file, not both")
-	case set["admin-token"]:
+	case byToken > byFile:
 		file = ""
-	case set["admin-token-file"]:
+	case byFile > byToken:
 		token = ""
-	case token != "" && file != "":
+	case byToken == fromFlag:
+		return "", errors.New("give --admin-token or --admin-token-file, not both")
+	case byToken == fromEnv:
 		return "", errors.New("set HIGATE_ADMIN_TOKEN or HIGATE_ADMIN_TOKEN_FILE, not both")
+	case byToken == fromFile:
+		return "", errors.New("the config file sets admin-token and admin-token-file: keep one")
 	}
 	if file == "" {
 		return token, nil

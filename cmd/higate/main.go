@@ -41,6 +41,7 @@ const usage = `usage: higate <command> [flags]
 
 commands:
   serve     run the gateway (higate serve -h for flags)
+  config    config check: validate serve's settings and print them, secrets masked
   check     read every page of the registry and check it (stop the gateway first)
   backup    download a consistent backup from the running gateway
   restore   restore a backup into the data directory of a stopped gateway
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if cfg, err = parseServeFlags(rest, getenv, flagOut); err == nil {
 			err = serve(ctx, cfg, stdout, stderr)
 		}
+	case "config":
+		err = configCmd(rest, getenv, stdout, flagOut)
 	case "check":
 		err = checkCmd(rest, getenv, stdout, flagOut)
 	case "backup":

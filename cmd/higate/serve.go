@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"higate/gateway"
@@ -23,14 +23,18 @@ import (
 const sandboxNumber = "+15550000001"
 
 // serve runs the gateway until ctx ends, then shuts down in order: HTTP,
-// then the dispatchers and transports, then the simulated network and the store.
+// then the dispatchers and transports, then the simulated network and the
+// store. The log says when it started and with what, and what each step of
+// the shutdown waited for.
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	down := &shutdownLog{log: log}
+	defer down.Done()
 	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry, Retention: cfg.Retention})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer down.Step("registry closed", store.Close)
 
 	var network *sim.Network
 	if cfg.Sandbox {
@@ -38,7 +42,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("open simulated network: %w", err)
 		}
-		defer network.Close()
+		defer down.Step("simulated network closed", network.Close)
 		if err := seedSandbox(store); err != nil {
 			return err
 		}
@@ -68,67 +72,68 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Hooks: gateway.Hooks{
 			Inbound: hooks.Inbound,
 			Alert: func(e registry.Event) {
-				log.Warn("operator alert", "kind", e.Kind, "instance", e.Instance, "detail", e.Detail)
+				// An event's detail may name numbers in full (it is for the
+				// admin API); the log gets them masked.
+				log.Warn("operator alert", "kind", e.Kind, "instance", e.Instance, "number", maskNumbers(e.Number), "detail", maskNumbers(e.Detail))
 			},
 		},
 	})
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
-	defer gw.Stop()
+	defer down.Step("dispatchers and transports stopped", func() error { gw.Stop(); return nil })
 	// Deferred calls run last-in first-out: the webhook sender stops before
 	// the gateway, after HTTP.
 	hookCtx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(hookCtx); close(hooksDone) }()
-	defer func() { stopHooks(); <-hooksDone }()
+	defer down.Step("webhook sender stopped", func() error { stopHooks(); <-hooksDone; return nil })
 	billing, stopBilling, err := startBilling(cfg.Billing, store, log) // its loop stops after HTTP, before the gateway
 	if err != nil {
 		return err
 	}
-	defer stopBilling()
+	defer down.Step("billing stopped", func() error { stopBilling(); return nil })
 	if cfg.Backups.Dir != "" {
 		// Like the webhook sender, the schedule stops after HTTP, before the store.
 		backupCtx, stopBackups := context.WithCancel(context.WithoutCancel(ctx))
 		backupsDone := make(chan struct{})
 		go func() { cfg.Backups.run(backupCtx, store, cfg.Data, log); close(backupsDone) }()
-		defer func() { stopBackups(); <-backupsDone }()
+		defer down.Step("backup schedule stopped", func() error { stopBackups(); <-backupsDone; return nil })
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	// done ends the web pages' live streams when shutdown begins; Shutdown
 	// would otherwise wait for every open page until its timeout.
 	done := make(chan struct{})
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing,
-			AdminToken: cfg.AdminToken, Logger: log, Done: done, DataDir: cfg.Data, Version: version}),
+			AdminToken: cfg.AdminToken, TrustedProxies: cfg.TrustedProxies, Logger: log, Done: done, DataDir: cfg.Data, Version: version}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          httpErrorLog(log),
 	}
 	srv.RegisterOnShutdown(func() { close(done) })
-	base := "http://" + ln.Addr().String()
+	listeners, err := listen(cfg, srv)
+	if err != nil {
+		return err
+	}
+	base := listeners.baseURL()
 	fmt.Fprintf(stdout, "higate %s listening on %s\n", version, base)
+	log.Info("higate started", "version", version, "url", base, "data", cfg.Data, "sandbox", cfg.Sandbox,
+		"admin_api", cfg.AdminToken != "", "tls", cfg.TLS.Mode(), "acme_domains", strings.Join(cfg.TLS.ACMEDomains, ","),
+		"http_addr", listeners.plainAddr(), "trusted_proxies", cfg.TrustedProxies.String(), "config", cfg.ConfigFile)
 	if cfg.Demo {
 		printDemo(stdout, base, demo, cfg.AdminToken, filepath.Join(cfg.Data, demoFileName))
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := listeners.serve()
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("http shutdown", "err", err)
-	}
-	return nil
+	down.Begin()
+	down.Step("http drained", listeners.shutdown)
+	return err
 }
 
 // dialer makes transports: the simulated network's, or whatsmeow's.

@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"higate/web/forwarded"
 )
 
 // Limiter limits attempts (sign-ins) per client: each key gets a token
@@ -67,11 +68,6 @@ func (l *Limiter) Try(key string) (bool, time.Duration) {
 	return false, (wait + time.Second - 1).Truncate(time.Second)
 }
 
-// ClientKey is the key of a request's client for Limiter: its IP address.
-func ClientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// ClientKey is the key of a request's client for Limiter: its IP address,
+// the proxy's forwarded one only when the proxy is trusted (forwarded).
+func ClientKey(r *http.Request) string { return forwarded.ClientIP(r) }

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"higate/registry"
+	"higate/web/forwarded"
 )
 
 // Sessions signs browsers in and out of one surface. Sessions live in the
 // registry (a restart signs no one out), the cookie is HttpOnly and
-// SameSite=Lax, Secure when the request came over TLS, and scoped to the
-// surface's path. The zero durations take the defaults below.
+// SameSite=Lax, Secure when the request came over HTTPS (directly, or
+// through a trusted proxy: forwarded.HTTPS), and scoped to the surface's
+// path. The zero durations take the defaults below.
 type Sessions struct {
 	Store  *registry.Store
 	Kind   string        // registry.SessionPortal or registry.SessionConsole
@@ -75,7 +77,7 @@ func (m Sessions) cookie(r *http.Request, value string, maxAge int) *http.Cookie
 		Path:     m.Path,
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   forwarded.HTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 }

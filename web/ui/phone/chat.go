@@ -15,6 +15,7 @@ import (
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/registry"
+	"higate/web/forwarded"
 	"higate/web/ui"
 )
 
@@ -88,7 +89,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, c chatReque
 	}
 	v.Text = typed
 	scheme := "http"
-	if r.TLS != nil {
+	if forwarded.HTTPS(r) {
 		scheme = "https"
 	}
 	v.Base = scheme + "://" + r.Host

@@ -10,6 +10,7 @@ import (
 
 	"higate/registry"
 	e164 "higate/registry/phone"
+	"higate/web/forwarded"
 	"higate/web/ui"
 )
 
@@ -129,6 +130,6 @@ func remember(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: recentCookie, Value: strings.Join(list, "."), Path: "/sandbox/",
-		MaxAge: 90 * 24 * 3600, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		MaxAge: 90 * 24 * 3600, HttpOnly: true, Secure: forwarded.HTTPS(r), SameSite: http.SameSiteLaxMode,
 	})
 }
