@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"higate/web/ui"
+	"higate/web/ui/console"
 	"higate/web/ui/join"
 )
 
@@ -58,5 +59,6 @@ func (s *server) routes() http.Handler {
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
+	console.New(console.Deps{Store: s.Store, Gateway: s.Gateway, Admin: consoleAdmin{s}, AdminToken: s.AdminToken, Sandbox: s.Sim != nil, Logger: s.log}).Mount(r)
 	return r
 }
