@@ -139,7 +139,14 @@ func (b *Browser) Location() string {
 // what it held.
 func (b *Browser) Fill(css, value string) {
 	b.t.Helper()
-	b.Do(chromedp.SetValue(chromedp.CSS(css), ""), chromedp.SendKeys(chromedp.CSS(css), value))
+	// Cleared by script: chromedp.SetValue(sel, "") reports that it could
+	// not set the value, as it reads back "" as no value.
+	b.Do(chromedp.WaitVisible(chromedp.CSS(css)))
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+		`(function(){const e=document.querySelector(`+jsString(css)+`);e.value="";return true})()`)); err != nil {
+		b.t.Fatalf("browser: clear %s: %v", css, err)
+	}
+	b.Do(chromedp.SendKeys(chromedp.CSS(css), value))
 }
 
 // Click clicks the element matching the CSS selector and waits for the

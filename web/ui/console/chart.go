@@ -37,6 +37,7 @@ const (
 	marginT, marginB           = 30.0, 30.0
 	plotW, plotH               = chartW - marginL - marginR, chartH - marginT - marginB
 	chartTickEvery             = 6 * time.Hour
+	tickClear                  = 90.0 // room for the first and last labels
 	legendGap, legendSwatchLen = 150.0, 18.0
 )
 
@@ -80,6 +81,9 @@ func (c chart) SVG() template.HTML {
 		for t := c.Start.Truncate(chartTickEvery).Add(chartTickEvery); !t.After(end); t = t.Add(chartTickEvery) {
 			i := int(t.Sub(c.Start) / c.Step)
 			fmt.Fprintf(&b, `<line class="axis" x1="%.1f" y1="%g" x2="%.1f" y2="%g"/>`, x(i), marginT+plotH, x(i), marginT+plotH+4)
+			if x(i)-marginL < tickClear || marginL+plotW-x(i) < tickClear {
+				continue // the label would run into the start's or the end's
+			}
 			fmt.Fprintf(&b, `<text class="x-label" x="%.1f" y="%g" text-anchor="middle">%s</text>`, x(i), chartH-10, t.UTC().Format("15:04"))
 		}
 		fmt.Fprintf(&b, `<text class="x-label" x="%g" y="%g" text-anchor="start">%s</text>`, marginL, chartH-10, c.Start.UTC().Format("Jan 2 15:04"))
@@ -90,19 +94,31 @@ func (c chart) SVG() template.HTML {
 	// The lines, broken where a value is missing, then the legend.
 	for _, s := range c.Series {
 		fmt.Fprintf(&b, `<g class="%s"><title>%s</title>`, esc(s.Class), esc(s.Name))
-		var pts []string
+		var pts [][2]float64
 		flush := func() {
-			if len(pts) > 0 {
-				fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(pts, " "))
-				pts = pts[:0]
+			switch len(pts) {
+			case 0:
+				return
+			case 1: // a line of one point would not show
+				fmt.Fprintf(&b, `<circle class="dot" cx="%.1f" cy="%.1f" r="2.5"/>`, pts[0][0], pts[0][1])
+			default:
+				b.WriteString(`<polyline class="line" points="`)
+				for j, p := range pts {
+					if j > 0 {
+						b.WriteByte(' ')
+					}
+					fmt.Fprintf(&b, "%.1f,%.1f", p[0], p[1])
+				}
+				b.WriteString(`"/>`)
 			}
+			pts = pts[:0]
 		}
 		for i, v := range s.Values {
 			if v < 0 {
 				flush()
 				continue
 			}
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(v)))
+			pts = append(pts, [2]float64{x(i), y(v)})
 		}
 		flush()
 		b.WriteString(`</g>`)

@@ -3,6 +3,7 @@ package console_test
 import (
 	"bufio"
 	"context"
+	"encoding/xml"
 	"errors"
 	"io"
 	"net"
@@ -437,5 +438,126 @@ func TestConsoleLiveStreamEnds(t *testing.T) {
 	}
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		t.Fatalf("stream after shutdown: %v", err)
+	}
+}
+
+// svgOf parses the SVG inside the page element with the given id.
+func svgOf(t *testing.T, body, id string) svgDoc {
+	t.Helper()
+	i := strings.Index(body, `id="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no #%s on the page", id)
+	}
+	start := strings.Index(body[i:], "<svg")
+	end := strings.Index(body[i:], "</svg>")
+	if start < 0 || end < start {
+		t.Fatalf("no SVG in #%s", id)
+	}
+	var doc svgDoc
+	if err := xml.Unmarshal([]byte(body[i+start:i+end+len("</svg>")]), &doc); err != nil {
+		t.Fatalf("the SVG of #%s is not well-formed: %v", id, err)
+	}
+	return doc
+}
+
+// svgDoc is what the tests read of a chart.
+type svgDoc struct {
+	Role       string `xml:"role,attr"`
+	LabelledBy string `xml:"aria-labelledby,attr"`
+	Title      struct {
+		ID   string `xml:"id,attr"`
+		Text string `xml:",chardata"`
+	} `xml:"title"`
+	Desc struct {
+		ID   string `xml:"id,attr"`
+		Text string `xml:",chardata"`
+	} `xml:"desc"`
+	Groups []struct {
+		Class string `xml:"class,attr"`
+		Title string `xml:"title"`
+		Lines []struct {
+			Points string `xml:"points,attr"`
+		} `xml:"polyline"`
+		Dots []struct {
+			CY string `xml:"cy,attr"`
+		} `xml:"circle"`
+		Texts []string `xml:"text"`
+	} `xml:"g"`
+}
+
+func (d svgDoc) group(class string) (i int) {
+	for i, g := range d.Groups {
+		if g.Class == class {
+			return i
+		}
+	}
+	return -1
+}
+
+// The charts page draws the last 24 hours from the per-minute counts: an
+// SVG a screen reader can name and describe, with axis labels, one point a
+// minute, the numbers in words, and an hourly table.
+func TestConsoleChartsDrawTheLastDay(t *testing.T) {
+	e := webtest.New(t)
+	acct := e.NewAccount(map[string]any{"email": "charts@example.com", "plan": "trial"})
+	const user = "+4915100000001"
+	e.Register(user, webtest.SandboxGW)
+	for range 3 {
+		e.Send(acct, user, "hello")
+	}
+	e.Eventually("3 messages and the confirmation delivered", func() bool {
+		m, _ := e.Store.Stats(e.Clock.Now(), e.Clock.Now())
+		return len(m) == 1 && m[0].Delivered == 4
+	})
+	if _, err := e.Store.SampleQueueDepth(); err != nil {
+		t.Fatal(err)
+	}
+	o := newOperator(t, e.URL)
+	o.signIn()
+	p := o.get("/console/charts")
+	if p.status != 200 {
+		t.Fatalf("charts: %d", p.status)
+	}
+
+	traffic := svgOf(t, p.body, "traffic-chart")
+	if traffic.Role != "img" || traffic.LabelledBy != "traffic-title traffic-desc" || traffic.Title.ID != "traffic-title" ||
+		traffic.Desc.ID != "traffic-desc" || traffic.Title.Text != "Sends per minute, last 24 hours" {
+		t.Errorf("traffic chart's accessible name: %+v", traffic)
+	}
+	if !strings.Contains(traffic.Desc.Text, "3 accepted, 4 sent, 4 delivered, 0 failed") || !strings.Contains(p.body, "<figcaption>In the last 24 hours: 3 accepted") {
+		t.Errorf("traffic summary: %q", traffic.Desc.Text)
+	}
+	grid := traffic.group("grid")
+	if grid < 0 || strings.Join(traffic.Groups[grid].Texts, " ") != "0 2 5" {
+		t.Errorf("y axis labels: %+v", traffic.Groups)
+	}
+	if x := traffic.group("x-axis"); x < 0 || len(traffic.Groups[x].Texts) < 5 {
+		t.Errorf("x axis labels: %+v", traffic.Groups)
+	}
+	a := traffic.group("series-a")
+	if a < 0 || traffic.Groups[a].Title != "accepted" || len(traffic.Groups[a].Lines) != 1 {
+		t.Fatalf("accepted series: %+v", traffic.Groups)
+	}
+	points := strings.Fields(traffic.Groups[a].Lines[0].Points)
+	if len(points) != 1440 {
+		t.Fatalf("accepted: %d points, want one a minute for 24 hours", len(points))
+	}
+	// The last minute's 3 accepts, on a 0-5 axis from y=210 (0) to y=30 (5).
+	if points[1439] != "706.0,102.0" || points[0] != "52.0,210.0" {
+		t.Errorf("accepted points: first %s, last %s", points[0], points[1439])
+	}
+	if b := traffic.group("series-b"); b < 0 || !strings.HasSuffix(traffic.Groups[b].Lines[0].Points, " 706.0,66.0") {
+		t.Errorf("delivered series: %+v", traffic.Groups[b])
+	}
+
+	queue := svgOf(t, p.body, "queue-chart")
+	if q := queue.group("series-a"); q < 0 || len(queue.Groups[q].Dots) != 1 || queue.Groups[q].Dots[0].CY != "210.0" {
+		t.Errorf("queue depth: one sample of 0, as a dot: %+v", queue.Groups)
+	}
+	if !strings.Contains(queue.Desc.Text, "0 jobs were waiting at") {
+		t.Errorf("queue summary: %q", queue.Desc.Text)
+	}
+	if !strings.Contains(p.body, `<tfoot><tr><th scope="row">24 hours</th><td class="num">3</td><td class="num">4</td><td class="num">4</td><td class="num">0</td>`) {
+		t.Errorf("hourly table totals missing")
 	}
 }
