@@ -38,6 +38,15 @@ func assertNotReloaded(t *testing.T, b *webtest.Browser) {
 // without a reload.
 func TestConsoleShowsANumberGoingDownLive(t *testing.T) {
 	e := webtest.New(t)
+	const standby = "+15550000002"
+	if _, err := e.Gateway.AddNumber(registry.Number{Number: standby, Instance: 0, Transport: "sim", Role: registry.RoleStandby,
+		Pacing: registry.Pacing{Gap: 2 * time.Second, Jitter: 2 * time.Second, DailyCap: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	e.Eventually("the standby connected", func() bool {
+		n, _ := e.Store.Number(standby)
+		return n.State == registry.StateStandby
+	})
 	b := webtest.NewBrowser(t, e.URL)
 
 	b.Visit("/console/")
@@ -53,6 +62,7 @@ func TestConsoleShowsANumberGoingDownLive(t *testing.T) {
 	b.WaitText("#inst-0 .instance-status", "up")
 	b.WaitText("#inst-0 table .badge", "active")
 	b.WaitText("#inst-0 table", "15550000001")
+	b.WaitText("#inst-0 table", "0 / 1,000")
 	b.Screenshot("console-numbers")
 
 	mark(b)
