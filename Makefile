@@ -52,7 +52,7 @@ bench-tools:
 ## fuzz: each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s
 FUZZ_TARGETS = ./registry/phone:FuzzNormalize ./registry:FuzzDecodeJob ./registry:FuzzMessageIDs ./lang:FuzzNormalize ./lang:FuzzClassify ./lang:FuzzEmojify \
-	./web:FuzzSendBody ./web:FuzzSandboxInbound ./web/webhook:FuzzVerify ./web/paypal:FuzzParseEvent
+	./web:FuzzSendBody ./web:FuzzSandboxInbound ./web/webhook:FuzzVerify ./web/webhook:FuzzCheckURL ./web/paypal:FuzzParseEvent
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "== $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 
 	"higate/registry"
 	"higate/registry/phone"
@@ -20,13 +21,20 @@ func (s *Service) handle(ev Event) {
 	case EventPairing:
 		s.setState(ev, registry.StatePairing)
 	case EventConnected:
+		s.markStopped(ev.Gateway, false)
 		n, err := s.store.Number(ev.Gateway)
 		if err != nil {
 			return
 		}
 		s.setState(ev, connectedState(n.Role))
+		if n.Role == registry.RoleStandby {
+			s.recover(n.Number)
+		}
 		s.Wake(n.Instance)
-	case EventDisconnected, EventStopped:
+	case EventDisconnected:
+		s.setState(ev, registry.StateDisconnected)
+	case EventStopped:
+		s.markStopped(ev.Gateway, true)
 		s.setState(ev, registry.StateDisconnected)
 	case EventTempBanned:
 		s.setState(ev, registry.StateTempBanned)
@@ -85,6 +93,7 @@ func (s *Service) record(e registry.Event, alert bool) {
 
 // failover makes the first healthy standby of lost's instance active. Queued
 // jobs stay queued: each waits until its recipient greets the new number.
+// With no healthy standby the instance is down until one connects (recover).
 func (s *Service) failover(lost registry.Number) {
 	in, err := s.store.Instance(lost.Instance)
 	if err != nil {
@@ -96,19 +105,57 @@ func (s *Service) failover(lost registry.Number) {
 		if err != nil || n.Role != registry.RoleStandby || !n.Connected() {
 			continue
 		}
-		if _, err := s.store.Activate(n.Number, registry.RoleRetired); err != nil {
-			s.log.Error("failover: activate standby", "number", phone.Mask(n.Number), "err", err)
+		n, replaced, ok, err := s.store.TakeOver(n.Number)
+		if err != nil {
+			s.log.Error("failover: activate standby", "number", phone.Mask(num), "err", err)
 			continue
 		}
-		s.log.Warn("failover", "instance", in.ID, "from", phone.Mask(lost.Number), "to", phone.Mask(n.Number))
-		s.record(registry.Event{Kind: "failover", Instance: in.ID, Number: n.Number,
-			Detail: "replaces " + lost.Number + " (" + string(lost.State) + ")"}, true)
-		s.Wake(in.ID)
+		if !ok {
+			// Another standby took over meanwhile (it connected just now),
+			// or this one is no longer a connected standby; the next may be.
+			if cur, err := s.store.ActiveNumber(in.ID); err == nil && !cur.Lost() {
+				return
+			}
+			continue
+		}
+		s.tookOver(n, replaced, "")
 		return
 	}
 	s.log.Error("instance down: no healthy standby", "instance", in.ID)
 	s.record(registry.Event{Kind: "instance_down", Instance: in.ID, Number: lost.Number,
-		Detail: "no healthy standby number"}, true)
+		Detail: "no healthy standby number; a standby takes over once it connects"}, true)
+}
+
+// recover lets a standby that has just connected take over an instance
+// whose active number is lost (banned or logged out) or missing: the
+// standby was added after the ban, or was down when it happened. It does
+// what failover does, and nothing when the active number is usable.
+func (s *Service) recover(number string) {
+	n, replaced, ok, err := s.store.TakeOver(number)
+	if err != nil {
+		s.log.Error("recovery: activate standby", "number", phone.Mask(number), "err", err)
+		return
+	}
+	if ok {
+		s.tookOver(n, replaced, "; it took over when it connected")
+	}
+}
+
+// tookOver records and announces that n replaced the lost active number
+// replaced (zero if the instance had none), and wakes the dispatcher for
+// the jobs TakeOver put back in the queue.
+func (s *Service) tookOver(n, replaced registry.Number, how string) {
+	detail := "the instance had no active number" + how
+	from := ""
+	if replaced.Number != "" {
+		detail = "replaces " + replaced.Number + " (" + string(replaced.State) + ")" + how
+		from = phone.Mask(replaced.Number)
+	}
+	s.log.Warn("failover", "instance", n.Instance, "from", from, "to", phone.Mask(n.Number))
+	// Replacing a lost number needs the operator (users must greet the new
+	// one); an instance's first active number is only news.
+	s.record(registry.Event{Kind: "failover", Instance: n.Instance, Number: n.Number, Detail: detail}, replaced.Number != "")
+	s.Wake(n.Instance)
 }
 
 // Rotate makes the standby number `to` its instance's active number now; the
@@ -119,7 +166,8 @@ func (s *Service) Rotate(instance uint64, to string) (registry.Number, error) {
 		return n, registry.Errorf(registry.CodeNotFound, "add it with POST /admin/api/instances/{id}/numbers", "%s is not a gateway number", to)
 	}
 	if n.Instance != instance {
-		return n, registry.Errorf(registry.CodeBadRequest, "", "%s belongs to instance %d", to, n.Instance)
+		return n, registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("rotate it on instance %d, or name a standby of instance %d", n.Instance, instance),
+			"%s belongs to instance %d", to, n.Instance)
 	}
 	n, err = s.store.Activate(to, registry.RoleRetired)
 	if err != nil {

@@ -11,10 +11,21 @@ import (
 // inbound routes a message a user sent to a gateway number: a greeting
 // registers, an opt-out word opts out, anything else gets the daily hint
 // (or, on an instance with a webhook, goes there only).
+//
+// A message from one of our own gateway numbers (to itself, or to another
+// of ours, directly or in a group) is dropped before anything else: it is
+// not a user, and answering it could start a loop of confirmations and
+// hints between two numbers that both answer.
 func (s *Service) inbound(ev Event) {
 	n, err := s.store.Number(ev.Gateway)
 	if err != nil {
 		return
+	}
+	if ev.From != "" {
+		if _, err := s.store.Number(ev.From); err == nil {
+			s.log.Debug("inbound from a gateway number ignored", "gateway", phone.Mask(ev.Gateway), "from", phone.Mask(ev.From))
+			return
+		}
 	}
 	in, err := s.store.Instance(n.Instance)
 	if err != nil {

@@ -56,6 +56,7 @@ type Service struct {
 
 	mu      sync.Mutex
 	lines   map[string]Transport // running transports by E.164
+	stopped map[string]bool      // numbers whose transport stopped for good (EventStopped)
 	workers map[uint64]*dispatcher
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -81,7 +82,7 @@ func NewService(opts Options) *Service {
 	}
 	return &Service{
 		opts: opts, store: opts.Store, log: opts.Logger.With("component", "gateway"),
-		lines: map[string]Transport{}, workers: map[uint64]*dispatcher{},
+		lines: map[string]Transport{}, stopped: map[string]bool{}, workers: map[uint64]*dispatcher{},
 		receipts: make(chan Event, 4096),
 	}
 }
@@ -165,6 +166,7 @@ func (s *Service) startLine(n registry.Number) error {
 		return nil
 	}
 	s.lines[n.Number] = t
+	delete(s.stopped, n.Number) // a fresh transport tries again
 	s.mu.Unlock()
 	return t.Start(s.ctx, s.handle)
 }
@@ -223,10 +225,59 @@ func (s *Service) janitor() {
 	}
 }
 
-// InstanceUp reports whether the instance's active number is connected.
+// InstanceUp reports whether the instance's active number is connected now.
 func (s *Service) InstanceUp(instance uint64) bool {
 	n, err := s.store.ActiveNumber(instance)
 	return err == nil && n.Connected()
+}
+
+// InstanceStatus reports whether the instance is up as GET
+// /v1/gateway/status means it: its active number is connected, or
+// disconnected and reconnecting by itself (sends are still accepted and go
+// out when it is back). It is down with no active number, or one that is
+// pairing, banned, temporarily banned, logged out, or stopped for good
+// (EventStopped: it needs a human). An unknown instance is
+// registry.ErrNotFound.
+func (s *Service) InstanceStatus(instance uint64) (up bool, err error) {
+	if _, err := s.store.Instance(instance); err != nil {
+		return false, err
+	}
+	n, err := s.store.ActiveNumber(instance)
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch n.State {
+	case registry.StateActive, registry.StateStandby:
+		return true, nil
+	case registry.StateDisconnected:
+		return !s.isStopped(n.Number), nil
+	}
+	return false, nil
+}
+
+// isStopped reports whether a number's transport has stopped for good
+// since it was last started.
+func (s *Service) isStopped(number string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped[number]
+}
+
+// markStopped records whether a number's transport has stopped for good
+// (EventStopped): it stays "disconnected" in the registry, like a number
+// that is only reconnecting, and this tells the two apart. It is memory
+// only, as a restart starts every transport afresh.
+func (s *Service) markStopped(number string, stopped bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stopped {
+		s.stopped[number] = true
+	} else {
+		delete(s.stopped, number)
+	}
 }
 
 // AddNumber adds a gateway number to an instance and starts its transport
@@ -312,7 +363,9 @@ func (s *Service) FindGroup(ctx context.Context, instance uint64, name, admin st
 	}
 	groups, err := t.Groups(ctx)
 	if err != nil {
-		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "cannot list groups: %v", err)
+		// The transport's error is for the operator's log, not for the client.
+		s.log.Warn("list groups", "number", phone.Mask(n.Number), "err", err)
+		return Group{}, registry.Errorf(registry.CodeUnavailable, "retry later", "cannot list the gateway number's groups right now")
 	}
 	return pickGroup(groups, name, admin)
 }
@@ -364,4 +417,10 @@ func (s *Service) Sending(j registry.Job) bool {
 	d := s.workers[j.Instance]
 	s.mu.Unlock()
 	return d != nil && d.inHand(j.ID)
+}
+
+// Running reports whether the service has started and not stopped: its
+// dispatchers and transports are at work.
+func (s *Service) Running() bool {
+	return s.ctx != nil && s.ctx.Err() == nil
 }

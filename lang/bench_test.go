@@ -13,6 +13,8 @@ func BenchmarkClassify(b *testing.B) {
 		{"arabic", "ﻡﺮﺤﺑﺍ 👋"},
 		{"hindi", "नमस्ते।"},
 		{"repeated", "hi hi hi"},
+		{"fillers", "Hallo alle zusammen!"},
+		{"no-spaces", "嗨你好啊"},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()

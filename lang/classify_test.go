@@ -206,6 +206,25 @@ func TestClassifyCountry(t *testing.T) {
 		{"STOP", "4915112345678@s.whatsapp.net", lang.OptOut, de},
 		{"STOP", "0049 151 1234 5678", lang.OptOut, de},
 		{"STOP", "+1 (787) 555-1234", lang.OptOut, es},
+		// A filler of one of a shared word's languages beats the country,
+		// since the text shows which language the sender writes.
+		{"Hallo allemaal", "+4915112345678", lang.Greeting, nl},
+		{"Hallo zusammen", "+31612345678", lang.Greeting, de},
+		{"Hallo semua", "+31612345678", lang.Greeting, id},
+		{"Hallo, hoi", "+31612345678", lang.Greeting, nl}, // both words are Dutch and German
+		{"Hallo, hoi", "+15551234567", lang.Greeting, de}, // the first word's default
+		{"Stop bitte", "+31612345678", lang.OptOut, de},
+		{"Stop please", "+4915112345678", lang.OptOut, en},
+		{"Stop por favor", "+5511912345678", lang.OptOut, pt},
+		{"Stop por favor", "+34612345678", lang.OptOut, es},
+		{"Stop por favor", "+4915112345678", lang.OptOut, es}, // por favor's default
+		{"停止してください", "+8613800138000", lang.OptOut, ja},
+		{"停止 请", "+819012345678", lang.OptOut, zh},
+		{"STOP STOP", "+31612345678", lang.OptOut, nl},
+		// A filler of another language narrows nothing.
+		{"Hi zusammen", "+4915112345678", lang.Greeting, en},
+		{"Hola everyone", "+447700900123", lang.Greeting, es},
+		{"Hallo guys", "+31612345678", lang.Greeting, nl},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text+" "+tt.sender, func(t *testing.T) {
@@ -219,7 +238,7 @@ func TestClassifyCountry(t *testing.T) {
 }
 
 // TestClassifyRepeats checks the documented tolerance for stretched and
-// repeated words.
+// repeated words, up to 8.
 func TestClassifyRepeats(t *testing.T) {
 	tests := []struct {
 		text   string
@@ -244,6 +263,11 @@ func TestClassifyRepeats(t *testing.T) {
 		{"安安安", lang.Greeting, zhHant},
 		{"ハイハイ", lang.Greeting, ja},
 		{"stop stop", lang.OptOut, en},
+		{"hi hello", lang.Greeting, en},          // different greetings together
+		{"hi there hi there", lang.Greeting, en}, // a greeting with its filler, twice
+		{"hi " + strings.Repeat("hi ", 7), lang.Greeting, en},
+		{"安安 你好", lang.Greeting, zhHant},
+		{"你好你好你好你好你好你好你好你好", lang.Greeting, zh},
 		{"hі", lang.Greeting, en},    // Cyrillic і on a mixed keyboard
 		{"НI", lang.Greeting, en},    // Cyrillic Н, Latin I
 		{"ЅТOP", lang.OptOut, en},    // Cyrillic Ѕ and Т, Latin OP
@@ -271,14 +295,11 @@ func TestClassifyNone(t *testing.T) {
 		"你好，请问价格是多少？",
 		"Привет, как дела?",
 		"I said hi",
-		"please stop",
-		"stop it",
+		"stop it", // "it" is not a filler: "cancel it" may mean an order
 		"don't stop",
 		"stopwatch", "nonstop", "hill", "his", "ohi", "hi5", "h i",
-		"hi hello",          // two different words
-		"hihi",              // laughter, not a repeated greeting
-		"hi stop",           // a greeting and an opt-out
-		"hi there hi there", // only single words repeat
+		"hihi",    // laughter, not a repeated greeting
+		"hi stop", // a greeting and an opt-out
 		strings.Repeat("hi ", 9),
 		"ні", // Ukrainian "no": Cyrillic only, never read as Latin
 		"はい", // "yes"

@@ -6,36 +6,71 @@ import (
 	"unicode/utf8"
 )
 
-// emoticons maps each shortcut to its emoji. The letter shortcuts accept
-// either case because people type "(Y)" as often as "(y)".
-var emoticons = map[string]string{
-	"(y)": "👍", "(Y)": "👍",
-	"(n)": "👎", "(N)": "👎",
-	":-)": "🙂",
-	":-(": "🙁",
-	":-p": "😛", ":-P": "😛",
-	":-|": "😐",
-	"<3":  "❤️",
-	"^_^": "😊",
+// emoticonList is data: the emoticon shortcuts Emojify replaces, grouped by
+// the emoji they become, in the order README.md lists them. Letters that
+// people type in either case are listed in both ("(y)" and "(Y)"); ":d" is
+// not a face people type, and "B)" without its nose is a list label, so
+// neither is listed. After editing, run go test ./lang -run TestREADME
+// -update.
+var emoticonList = []struct{ shortcuts, emoji string }{
+	{":) :-)", "🙂"},
+	{":( :-(", "🙁"},
+	{";) ;-)", "😉"},
+	{":D :-D", "😃"},
+	{":P :-P :p :-p", "😛"},
+	{":| :-|", "😐"},
+	{":o :-o :O :-O", "😮"},
+	{":* :-*", "😘"},
+	{":'(", "😢"},
+	{"B-)", "😎"},
+	{"^_^", "😊"},
+	{"<3", "❤️"},
+	{"</3", "💔"},
+	{"(y) (Y)", "👍"},
+	{"(n) (N)", "👎"},
 }
 
-// emoticonStarts holds the first byte of every shortcut, for a quick
-// rejection of text that cannot contain one.
-const emoticonStarts = "(:<^"
+// emoticonChars holds bytes of which every shortcut has at least one, for a
+// quick rejection of text that cannot contain one.
+const emoticonChars = ":;<^()"
 
-// sentenceEnd is the punctuation that may follow a shortcut in the same
-// token: "Good job (y)." and "Thanks :-)!" convert, the full stop stays.
-const sentenceEnd = ".,!?;:"
+// closers is the punctuation that may follow a shortcut in the same token:
+// "Good job (y)." and "Thanks :-)!" convert, the full stop stays.
+const closers = ".,!?;:…"
 
-// Emojify replaces the emoticon shortcuts (y) (n) :-) :-( :-p :-| <3 ^_^
-// with 👍 👎 🙂 🙁 😛 😐 ❤️ 😊 where they stand as their own token: between
-// whitespace or the ends of the text, optionally followed by sentence
-// punctuation (.,!?;:). A shortcut inside a word, a URL ("http://x.io/a:-)b")
-// or a code span (`...` or a ``` fence, as WhatsApp formats them) is left
-// alone, because there it is not an emoticon. An unclosed ``` fence runs to
-// the end of the text; an unpaired single backtick is just a character.
+// emoticons maps each shortcut to its emoji, built from emoticonList once
+// at start-up, and longestShortcut is the longest shortcut's length. The
+// checks keep the table consistent with how Emojify reads tokens: a
+// shortcut holding whitespace could never be one token, one ending in a
+// closer would lose it to trimming, and one without any of emoticonChars
+// would slip past the quick rejection.
+var emoticons, longestShortcut = func() (map[string]string, int) {
+	m := make(map[string]string)
+	longest := 0
+	for _, e := range emoticonList {
+		for _, s := range strings.Fields(e.shortcuts) {
+			if _, dup := m[s]; dup || strings.TrimRight(s, closers) != s ||
+				!strings.ContainsAny(s, emoticonChars) || strings.ContainsFunc(s, unicode.IsSpace) {
+				panic("lang: bad or duplicate emoticon shortcut " + s)
+			}
+			m[s] = e.emoji
+			longest = max(longest, len(s))
+		}
+	}
+	return m, longest
+}()
+
+// Emojify replaces the emoticon shortcuts of emoticonList, such as :) ;-)
+// :D :P <3 (y) and ^_^, with their emoji (🙂 😉 😃 😛 ❤️ 👍 😊) where they
+// stand as their own token: preceded by whitespace or the start of the text,
+// and followed by whitespace or the end of the text, optionally after
+// closing punctuation (.,!?;:…). A shortcut inside a word, a number or a URL
+// ("foo:)", "a:pb", "Ratio 3:P", "http://x.io/:D") or a code span (`...` or
+// a ``` fence, as WhatsApp formats them) is left alone, because there it is
+// not an emoticon. An unclosed ``` fence runs to the end of the text; an
+// unpaired single backtick is just a character.
 func Emojify(text string) string {
-	if !strings.ContainsAny(text, emoticonStarts) {
+	if !strings.ContainsAny(text, emoticonChars) {
 		return text
 	}
 	var b strings.Builder
@@ -51,7 +86,10 @@ func Emojify(text string) string {
 		if code {
 			continue
 		}
-		core := strings.TrimRight(text[start:i], sentenceEnd)
+		core := strings.TrimRight(text[start:i], closers)
+		if len(core) > longestShortcut {
+			continue // a word or a URL: no need to look it up
+		}
 		emoji, ok := emoticons[core]
 		if !ok {
 			continue

@@ -7,13 +7,19 @@ import (
 )
 
 func ExampleClassify() {
-	for _, text := range []string{"Hallo 👋", "STOP", "Hi, what are your prices?"} {
+	for _, text := range []string{
+		"Hallo 👋", "Hallo zusammen!", "STOP", "stop please", "Hi, what are your prices?",
+		"I will stop by tomorrow",
+	} {
 		intent, tag := lang.Classify(text, "+31612345678")
 		fmt.Println(intent, tag)
 	}
 	// Output:
 	// greeting nl
+	// greeting de
 	// opt-out nl
+	// opt-out en
+	// none und
 	// none und
 }
 
@@ -25,7 +31,7 @@ func ExampleConfirmation() {
 }
 
 func ExampleEmojify() {
-	fmt.Println(lang.Emojify("Good job! (y) See http://x.io/a:-)b"))
+	fmt.Println(lang.Emojify("Good job! (y) See http://x.io/a:-)b at 12:30 :)"))
 	// Output:
-	// Good job! 👍 See http://x.io/a:-)b
+	// Good job! 👍 See http://x.io/a:-)b at 12:30 🙂
 }

@@ -14,6 +14,16 @@
 //		reply = lang.Hint(lang.ForSender(sender), gateway) // at most daily
 //	}
 //
+// A text is a greeting when it is made only of greeting words and fillers,
+// at most 8 words: "Hi", "Hi there 👋", "Hallo zusammen", "你好啊". Fillers
+// are the few words per language that people put around a greeting or an
+// opt-out without changing it (whom they greet, "please", particles), so
+// "stop please" opts out while "I will stop by tomorrow" and "don't stop"
+// do not. Classify's documentation states the rule in full.
+//
+// Emojify turns emoticon shortcuts (:) ;) :D <3 (y) ...) into emoji only
+// where they stand as a token of their own, never inside a word or a URL.
+//
 // Everything here is a pure function over tables built once at start-up, so
 // it is safe for concurrent use and cheap enough to run on every message.
 // The word lists (words.go), the calling-code table (countries.go) and the

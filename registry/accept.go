@@ -1,7 +1,11 @@
 package registry
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,7 +35,7 @@ type SendRequest struct {
 // the RateLimit-* headers (set on errors too, where it was read).
 type Accepted struct {
 	Job       Job
-	Duplicate bool // the Idempotency-Key named an earlier job; nothing new was queued
+	Duplicate bool // the Idempotency-Key named an earlier job for the same request; nothing new was queued
 	Limit     int
 	Remaining int
 	Reset     time.Duration
@@ -41,6 +45,11 @@ type Accepted struct {
 // plan, registration, recipient cap, 24-hour window, then the job and its
 // media reference. When it returns without error the job is on disk.
 // Rejections are *Error values with the codes of DESIGN.md.
+//
+// An Idempotency-Key the account used before returns that job (Duplicate)
+// if the request is the same one (same endpoint, same canonical request:
+// see fingerprint), and a 409 if it is not, so a key reused by mistake
+// does not silently swallow a different message.
 func (s *Store) Accept(req SendRequest) (Accepted, error) {
 	var out Accepted
 	var reject error
@@ -79,10 +88,18 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 	limits := acct.EffectiveLimits()
 	out.Limit, out.Remaining, out.Reset = limits.Daily, use.Window.Remaining(now, limits.Daily), use.Window.Reset(now)
 
+	var sum [sha256.Size]byte
 	if req.IdempotencyKey != "" {
-		if id := tx.Bucket(bucketIdempotency).Get(pairKey(req.ClientID, req.IdempotencyKey)); id != nil {
+		sum = req.fingerprint()
+		if v := tx.Bucket(bucketIdempotency).Get(pairKey(req.ClientID, req.IdempotencyKey)); v != nil {
+			// A key stored before requests were fingerprinted has no
+			// fingerprint; it replays as it always did.
+			if fp := idempotencyFingerprint(v); fp != nil && !bytes.Equal(fp, sum[:]) {
+				return Errorf(CodeConflict, "use a new Idempotency-Key for every new message; reuse a key only to retry the identical request",
+					"the Idempotency-Key was used for a different request (another endpoint or body)")
+			}
 			out.Duplicate = true
-			return getJob(tx.Bucket(bucketJobs), id, &out.Job)
+			return getJob(tx.Bucket(bucketJobs), idempotencyJob(v), &out.Job)
 		}
 	}
 	if err := planAllows(acct.Plan, req.Kind); err != nil {
@@ -141,12 +158,34 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 		return err
 	}
 	if req.IdempotencyKey != "" {
-		if err := tx.Bucket(bucketIdempotency).Put(pairKey(req.ClientID, req.IdempotencyKey), u64(j.ID)); err != nil {
+		if err := tx.Bucket(bucketIdempotency).Put(pairKey(req.ClientID, req.IdempotencyKey), idempotencyValue(j.ID, sum)); err != nil {
 			return err
 		}
 	}
 	out.Job, out.Remaining, out.Reset = j, window.Remaining(now, limits.Daily), window.Reset(now)
 	return nil
+}
+
+// fingerprint is the SHA-256 of the endpoint and the canonical request that
+// an Idempotency-Key stands for. The canonical request is the send after
+// validation: the number in E.164, the text in NFC, media by its SHA-256.
+// So a retry that spells the number or orders the JSON differently is the
+// same request, and one that changes what would be sent is not.
+func (req SendRequest) fingerprint() [sha256.Size]byte {
+	scope := "single"
+	if req.GroupName != "" {
+		scope = "group"
+	}
+	endpoint := "POST /v3/whatsapp/" + scope + "/" + req.Kind + "/message/" + strconv.FormatUint(req.Instance, 10)
+	h := sha256.New()
+	for _, f := range []string{endpoint, req.To, req.GroupName, req.GroupAdmin, req.Text, req.Caption, req.Filename, req.Mimetype, req.Media} {
+		// Each field is length-prefixed, so no two requests share an encoding.
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
+		h.Write([]byte(f))
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // notRegistered is the 472 for a recipient who has not greeted gateway.

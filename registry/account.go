@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,9 +99,52 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// MaxEmailBytes is the longest e-mail address accepted: what fits in an
+// SMTP path (RFC 5321, section 4.5.3.1.3).
+const MaxEmailBytes = 254
+
+// CheckEmail validates an e-mail address a client gives and returns it
+// without surrounding spaces. It must be a bare address (no display name,
+// no comment, no angle brackets) of at most MaxEmailBytes bytes whose
+// domain has a dot: credentials and notices are mailed to it, so a typo
+// caught here is a customer who gets their mail.
+func CheckEmail(addr string) (string, error) {
+	addr = strings.TrimSpace(addr)
+	const remedy = "give a plain e-mail address, e.g. dev@example.com"
+	switch {
+	case addr == "":
+		return "", Errorf(CodeBadRequest, remedy, "email is missing")
+	case len(addr) > MaxEmailBytes:
+		return "", Errorf(CodeBadRequest, fmt.Sprintf("use an address of at most %d bytes", MaxEmailBytes),
+			"email is %d bytes long, over the limit of %d", len(addr), MaxEmailBytes)
+	}
+	parsed, err := mail.ParseAddress(addr)
+	if err != nil || parsed.Name != "" || parsed.Address != addr {
+		return "", Errorf(CodeBadRequest, remedy, "email is not a valid e-mail address")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	local, domain := addr[:at], addr[at+1:]
+	if len(local) > 64 {
+		return "", Errorf(CodeBadRequest, "use an address whose part before the @ has at most 64 bytes",
+			"email is not a valid e-mail address: the part before the @ is %d bytes long", len(local))
+	}
+	// A domain literal ([192.0.2.1]) or a name without a dot (localhost)
+	// is valid syntax, and never a customer's mailbox.
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.HasPrefix(domain, "[") {
+		return "", Errorf(CodeBadRequest, remedy+", with a domain name such as example.com",
+			"email is not a valid e-mail address: %q is not a domain name", domain)
+	}
+	return addr, nil
+}
+
 // CreateAccount creates an account and returns its credentials; the secret
-// is not recoverable afterwards.
+// is not recoverable afterwards. The e-mail address must pass CheckEmail.
 func (s *Store) CreateAccount(na NewAccount) (Credentials, error) {
+	email, err := CheckEmail(na.Email)
+	if err != nil {
+		return Credentials{}, err
+	}
+	na.Email = email
 	a, secret, err := s.newAccount(na)
 	if err != nil {
 		return Credentials{}, err
@@ -346,4 +391,151 @@ func (s *Store) UsageOf(clientID string) (Usage, error) {
 type Usage struct {
 	Window     quota.Usage `json:"window"`
 	Recipients int         `json:"recipients"`
+}
+
+// PlanChange is a change of an account's plan (ChangePlan).
+type PlanChange struct {
+	Plan quota.Plan
+	// Shared is the instance an account moves to when it leaves its
+	// dedicated instance; nil means the lowest-numbered shared instance.
+	Shared *uint64
+}
+
+// Move says where a plan change put the account.
+type Move struct {
+	From, To uint64
+	Created  bool // To is a new dedicated instance: it needs a gateway number
+}
+
+// Moved reports whether the account changed instance.
+func (m Move) Moved() bool { return m.From != m.To }
+
+// ChangePlan changes the account's plan and puts the account on an
+// instance that fits the new plan, in one transaction; its limits follow
+// the plan (operator overrides stay). Every change of plan goes through
+// here, by hand (the admin API) or from PayPal (ConvertTrial), so a plan
+// and its instance cannot disagree:
+//
+//   - To a plan with a dedicated number (Enterprise), an account that does
+//     not own its instance gets a new dedicated instance of its own, as a
+//     new Enterprise account does: it must not keep a shared instance,
+//     whose number's profile and inbound messages it would then control.
+//     (Setting enterprise again is how an Enterprise account the operator
+//     once put on a shared instance gets its own.)
+//   - To a plan without one, an account on a dedicated instance moves to
+//     c.Shared (or the lowest shared instance). The
+//     dedicated instance keeps its numbers and loses its owner, for the
+//     operator to give to another Enterprise account or wind down; the
+//     account's webhook is switched off and its URL forgotten, since
+//     webhooks are Enterprise's.
+//
+// An account whose instance already fits its new plan stays on it. Users must greet
+// the number of the new instance before it can message them, as after a
+// rotation; jobs already queued go out from the instance they were
+// accepted for.
+func (s *Store) ChangePlan(clientID string, c PlanChange) (Account, Move, error) {
+	if _, err := quota.Parse(string(c.Plan)); err != nil {
+		return Account{}, Move{}, Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
+	}
+	var a Account
+	var mv Move
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketAccounts), []byte(clientID), &a); err != nil {
+			return err
+		}
+		var err error
+		if mv, err = s.changePlan(tx, &a, c); err != nil {
+			return err
+		}
+		return s.putAccount(tx, a)
+	})
+	return a, mv, err
+}
+
+// changePlan sets a's plan in tx and moves it between a shared and a
+// dedicated instance as ChangePlan says; the caller writes a.
+func (s *Store) changePlan(tx *bolt.Tx, a *Account, c PlanChange) (Move, error) {
+	mv := Move{From: a.Instance, To: a.Instance}
+	dedicated := c.Plan.Features().Dedicated
+	a.Plan = c.Plan
+	ib := tx.Bucket(bucketInstances)
+	var in Instance
+	if err := getJSON(ib, u64(a.Instance), &in); err != nil {
+		return mv, fmt.Errorf("instance %d of account %s: %w", a.Instance, a.ClientID, err)
+	}
+	switch {
+	case dedicated && !(in.Dedicated && in.Owner == a.ClientID):
+		id, err := ib.NextSequence()
+		if err != nil {
+			return mv, err
+		}
+		if err := putJSON(ib, u64(id), Instance{ID: id, Name: "dedicated: " + a.Email, Dedicated: true, Owner: a.ClientID}); err != nil {
+			return mv, err
+		}
+		mv.To, mv.Created = id, true
+	case !dedicated && in.Dedicated:
+		to, err := sharedInstance(ib, c.Shared)
+		if err != nil {
+			return mv, err
+		}
+		if in.Owner == a.ClientID {
+			in.Owner = ""
+			if err := putJSON(ib, u64(in.ID), in); err != nil {
+				return mv, err
+			}
+		}
+		mv.To = to
+		a.Webhook.URL, a.Webhook.Active, a.Webhook.Fails = "", false, 0
+	}
+	a.Instance = mv.To
+	return mv, nil
+}
+
+// sharedInstance checks that *want is a shared (not dedicated) instance,
+// or with want nil finds the lowest-numbered one.
+func sharedInstance(ib *bolt.Bucket, want *uint64) (uint64, error) {
+	if want != nil {
+		var in Instance
+		if err := getJSON(ib, u64(*want), &in); err != nil {
+			return 0, Errorf(CodeConflict, "create it, or choose another shared instance for Trial and Forever Green accounts",
+				"shared instance %d does not exist", *want)
+		}
+		if in.Dedicated {
+			return 0, Errorf(CodeConflict, "choose a shared instance for Trial and Forever Green accounts",
+				"instance %d is dedicated, not shared", *want)
+		}
+		return *want, nil
+	}
+	c := ib.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var in Instance
+		if err := json.Unmarshal(v, &in); err != nil {
+			return 0, err
+		}
+		if !in.Dedicated {
+			return in.ID, nil
+		}
+	}
+	return 0, Errorf(CodeConflict, "create a shared instance with POST /admin/api/instances, then change the plan",
+		"there is no shared instance to move the account to")
+}
+
+// CheckDedicated reports whether the account may use what only an
+// Enterprise account's own number allows (its profile, webhooks): its plan
+// has it, and its instance is dedicated to it. An Enterprise account that
+// the operator put on a shared instance gets a 475 too: the shared number
+// is not its to configure.
+func (s *Store) CheckDedicated(a Account, feature string) error {
+	if !a.Plan.Features().Dedicated {
+		return Errorf(CodeNotInPlan, "upgrade to Enterprise for "+feature, "the %s plan does not include %s", a.Plan, feature)
+	}
+	in, err := s.Instance(a.Instance)
+	if err != nil && err != ErrNotFound {
+		return err
+	}
+	if err != nil || !in.Dedicated || in.Owner != a.ClientID {
+		return Errorf(CodeNotInPlan, "ask the operator for a dedicated instance (POST /admin/api/accounts/{client_id}/plan {\"plan\":\"enterprise\"} gives one)",
+			"%s needs a dedicated instance, and instance %d is shared", feature, a.Instance)
+	}
+	return nil
 }

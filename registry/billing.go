@@ -57,7 +57,7 @@ func reactivate(a *Account) {
 func (s *Store) CreateSubscriberAccount(na NewAccount, p Period) (Account, Credentials, bool, error) {
 	sub := na.PayPal.SubscriptionID
 	if sub == "" {
-		return Account{}, Credentials{}, false, Errorf(CodeBadRequest, "", "a subscriber account needs a subscription ID")
+		return Account{}, Credentials{}, false, Errorf(CodeBadRequest, "give the PayPal subscription ID", "a subscriber account needs a subscription ID")
 	}
 	a, secret, err := s.newAccount(na)
 	if err != nil {
@@ -210,15 +210,6 @@ func (s *Store) EndPeriod(clientID string, at time.Time) (Account, error) {
 	})
 }
 
-// SetPlan changes the account's plan; its limits follow the plan (operator
-// overrides stay).
-func (s *Store) SetPlan(clientID string, plan quota.Plan) (Account, error) {
-	if _, err := quota.Parse(string(plan)); err != nil {
-		return Account{}, Errorf(CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
-	}
-	return s.UpdateAccount(clientID, func(a *Account) error { a.Plan = plan; return nil })
-}
-
 // SetStatus sets the account's status: an operator suspending or resuming it.
 func (s *Store) SetStatus(clientID string, status AccountStatus) (Account, error) {
 	switch status {
@@ -247,17 +238,26 @@ func (s *Store) ExpireIfDue(clientID string) (Account, bool, error) {
 
 // ConvertTrial turns a Trial account into Forever Green, keeping its client
 // ID, secret, instance and registrations, and extends its period to p. It
-// reports whether the account was a Trial.
-func (s *Store) ConvertTrial(clientID string, p Period) (Account, bool, error) {
+// reports whether the account was a Trial. The plan changes as ChangePlan
+// changes it: both plans are shared ones, so the account stays where it is,
+// unless it was on a dedicated instance; then it moves to shared (nil: the
+// lowest shared instance).
+func (s *Store) ConvertTrial(clientID string, p Period, shared *uint64) (Account, bool, error) {
 	converted := false
-	a, err := s.UpdateAccount(clientID, func(a *Account) error {
-		converted = a.Plan == quota.Trial
-		if converted {
-			a.Plan = quota.ForeverGreen
+	var a Account
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		converted = false
+		if err := getJSON(tx.Bucket(bucketAccounts), []byte(clientID), &a); err != nil {
+			return err
 		}
-		p.apply(a)
-		reactivate(a)
-		return nil
+		if converted = a.Plan == quota.Trial; converted {
+			if _, err := s.changePlan(tx, &a, PlanChange{Plan: quota.ForeverGreen, Shared: shared}); err != nil {
+				return err
+			}
+		}
+		p.apply(&a)
+		reactivate(&a)
+		return s.putAccount(tx, a)
 	})
 	return a, converted, err
 }

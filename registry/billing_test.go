@@ -203,20 +203,20 @@ func TestSuspensionOutlivesPayments(t *testing.T) {
 func TestConvertTrialKeepsTheAccount(t *testing.T) {
 	s, clk := openBillingStore(t)
 	a, creds := subscriber(t, s, "I-1", quota.Trial, clk.Now().Add(quota.TrialTerm))
-	got, converted, err := s.ConvertTrial(a.ClientID, registry.Period{PaidThrough: clk.Now().AddDate(0, 1, 14), Grace: grace})
+	got, converted, err := s.ConvertTrial(a.ClientID, registry.Period{PaidThrough: clk.Now().AddDate(0, 1, 14), Grace: grace}, nil)
 	if err != nil || !converted || got.Plan != quota.ForeverGreen || got.ClientID != a.ClientID || got.EffectiveLimits().Daily != 100 {
 		t.Fatalf("convert: %v %v %+v", err, converted, got)
 	}
 	if _, err := s.Authenticate(creds.ClientID, creds.ClientSecret); err != nil {
 		t.Fatal(err)
 	}
-	if _, converted, _ := s.ConvertTrial(a.ClientID, registry.Period{Grace: grace}); converted {
+	if _, converted, _ := s.ConvertTrial(a.ClientID, registry.Period{Grace: grace}, nil); converted {
 		t.Fatal("converted twice")
 	}
-	if got, err := s.SetPlan(a.ClientID, quota.Enterprise); err != nil || got.EffectiveLimits().Daily != 1000 {
+	if got, _, err := s.ChangePlan(a.ClientID, registry.PlanChange{Plan: quota.Enterprise}); err != nil || got.EffectiveLimits().Daily != 1000 {
 		t.Fatalf("set plan: %v %+v", err, got)
 	}
-	if _, err := s.SetPlan(a.ClientID, "gold"); registry.ErrorCode(err) != registry.CodeBadRequest {
+	if _, _, err := s.ChangePlan(a.ClientID, registry.PlanChange{Plan: "gold"}); registry.ErrorCode(err) != registry.CodeBadRequest {
 		t.Fatalf("bad plan: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,7 +30,7 @@ var errClosed = errors.New("registry is closed")
 // with cmd/higate-bench (docs/BENCHMARKS.md) this gave more accepts/s at a
 // lower latency than DB.Batch with its best delay.
 type committer struct {
-	db   *bolt.DB
+	db   *boltDB
 	mu   sync.Mutex
 	wait []call // guarded by mu
 	shut bool   // guarded by mu
@@ -42,7 +43,7 @@ type call struct {
 	err chan error
 }
 
-func newCommitter(db *bolt.DB) *committer {
+func newCommitter(db *boltDB) *committer {
 	c := &committer{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.loop()
 	return c
@@ -131,4 +132,30 @@ func safely(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+// boltDB is the registry's database. Its Update is bbolt's, except that a
+// commit that fails for lack of disk space returns the 503 of diskFull,
+// which every write of the registry (the group commit's and the direct
+// ones) goes through this way.
+type boltDB struct {
+	*bolt.DB
+	full *diskFull
+	// commitFault, when set, makes every Update fail with it after its
+	// function ran, rolling back as a failed commit does (export_test.go).
+	commitFault atomic.Pointer[error]
+}
+
+// Update runs fn in a read-write transaction and commits it.
+func (db *boltDB) Update(fn func(*bolt.Tx) error) error {
+	err := db.DB.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if f := db.commitFault.Load(); f != nil {
+			return *f
+		}
+		return nil
+	})
+	return db.full.check("commit", err)
 }

@@ -3,6 +3,9 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -18,7 +21,7 @@ const (
 	CodeRecipientCap    = 473
 	CodeUnauthorized    = 474 // bad credentials, expired / suspended, or not the account's instance
 	CodeNotInPlan       = 475
-	CodeUnavailable     = 503 // the instance has no usable gateway number
+	CodeUnavailable     = 503 // the instance has no usable gateway number, or the disk is full
 	CodeInternal        = 500
 	CodeConflict        = 409
 	CodeNotOnWhatsApp   = 404 // job error: the recipient has no WhatsApp account
@@ -34,7 +37,7 @@ type Error struct {
 	Code       int
 	Message    string
 	Remedy     string
-	RetryAfter time.Duration // set on 469: until the window resets
+	RetryAfter time.Duration // set on 469 (until the window resets) and on a 503 for a full disk
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
@@ -55,3 +58,39 @@ func ErrorCode(err error) int {
 
 // ErrNotFound is returned by lookups of records that do not exist.
 var ErrNotFound = errors.New("not found")
+
+// diskFullRetry is the Retry-After of a write refused for a full disk.
+// Freeing space takes a person, so clients should not come straight back.
+const diskFullRetry = time.Minute
+
+// diskFull turns a write that failed for lack of space into a 503 with
+// Retry-After, so a client is told to retry instead of seeing a 500, and
+// tells the operator, who must free space: at most once a minute, as every
+// write fails alike until then. The transaction or spool file is rolled
+// back or removed, so nothing is half-written.
+type diskFull struct {
+	log  *slog.Logger
+	mu   sync.Mutex
+	last time.Time // of the last warning
+}
+
+// check returns err as the 503 if it is (or wraps) ENOSPC (no space left
+// on the device) or EDQUOT (the disk quota is used up); any other err as
+// it is. what names the failed write for the log.
+func (d *diskFull) check(what string, err error) error {
+	if err == nil || !(errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+		return err
+	}
+	d.mu.Lock()
+	warn := time.Since(d.last) >= time.Minute
+	if warn {
+		d.last = time.Now()
+	}
+	d.mu.Unlock()
+	if warn {
+		d.log.Error("operator alert: the data directory's disk is full; writes are refused with 503 until space is freed",
+			"write", what, "err", err)
+	}
+	return &Error{Code: CodeUnavailable, Message: "the gateway cannot store anything right now: its disk is full",
+		Remedy: "retry later; the operator has been told to free disk space", RetryAfter: diskFullRetry}
+}

@@ -74,6 +74,10 @@ type Pacing struct {
 // Connected reports whether the number is connected and usable.
 func (n Number) Connected() bool { return n.State == StateActive || n.State == StateStandby }
 
+// Lost reports whether the number is out of service for good: banned or
+// logged out. A standby replaces a lost active number.
+func (n Number) Lost() bool { return n.State == StateBanned || n.State == StateLoggedOut }
+
 // Serving reports whether an active number can take new sends: it is
 // connected, or only disconnected and expected back.
 func (n Number) Serving() bool {
@@ -164,8 +168,12 @@ func (s *Store) Instances() ([]InstanceView, error) {
 	return out, err
 }
 
-// AddNumber adds a gateway number to an instance. A number joining with
-// role active takes over from the current active one, which becomes standby.
+// AddNumber adds a gateway number to an instance. A number may join with
+// role active only where the instance has no active number: taking over
+// from a working one would leave every registered user unreachable (they
+// greeted the old number), so that is a 409 whose remedy is the safe way,
+// a standby and then a rotation. Where the active number is banned or
+// logged out, a standby takes over by itself once it connects (TakeOver).
 func (s *Store) AddNumber(n Number) (Number, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
@@ -178,9 +186,19 @@ func (s *Store) AddNumber(n Number) (Number, error) {
 			return Errorf(CodeConflict, "remove it first", "number %s already serves instance %d", n.Number, old.Instance)
 		}
 		if n.Role == RoleActive {
-			if err := demoteActive(nb, in, RoleStandby); err != nil {
+			cur, err := s.activeNumber(tx, in.ID)
+			switch {
+			case err == nil && cur.Lost():
+				return Errorf(CodeConflict, "add it as standby: a standby takes over by itself once it connects, since the active number is "+string(cur.State),
+					"instance %d already has an active number, %s (%s)", in.ID, cur.Number, cur.State)
+			case err == nil:
+				return Errorf(CodeConflict, "add it as standby, then rotate (POST /admin/api/instances/{id}/rotate); users must greet the new number",
+					"instance %d already has an active number, %s", in.ID, cur.Number)
+			case err != ErrNotFound:
 				return err
 			}
+			// The instance's first active number: jobs parked for want of
+			// one are judged against it.
 			if err := s.unparkAll(tx, in.ID); err != nil {
 				return err
 			}
@@ -223,7 +241,7 @@ func (s *Store) RemoveNumber(number string) error {
 		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
 		var n Number
 		if err := getJSON(nb, []byte(number), &n); err != nil {
-			return Errorf(CodeNotFound, "", "number %s is not a gateway number", number)
+			return Errorf(CodeNotFound, "list the gateway numbers with GET /admin/api/instances", "number %s is not a gateway number", number)
 		}
 		if n.Role == RoleActive {
 			return Errorf(CodeConflict, "rotate another number in first", "number %s is the active number", number)
@@ -285,15 +303,26 @@ func (s *Store) SetState(number string, state State, reason string, until time.T
 
 // SetPacing changes a number's pacing.
 func (s *Store) SetPacing(number string, p Pacing) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	_, err := s.UpdatePacing(number, func(cur *Pacing) error { *cur = p; return nil })
+	return err
+}
+
+// UpdatePacing applies fn to a number's pacing in one transaction and
+// returns the pacing that results; ErrNotFound if number is not a gateway
+// number. An error from fn changes nothing.
+func (s *Store) UpdatePacing(number string, fn func(*Pacing) error) (Pacing, error) {
+	var n Number
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		nb := tx.Bucket(bucketNumbers)
-		var n Number
 		if err := getJSON(nb, []byte(number), &n); err != nil {
 			return err
 		}
-		n.Pacing = p
+		if err := fn(&n.Pacing); err != nil {
+			return err
+		}
 		return putJSON(nb, []byte(number), n)
 	})
+	return n.Pacing, err
 }
 
 // Activate makes number the active number of its instance; the previous
@@ -303,7 +332,7 @@ func (s *Store) Activate(number string, previous Role) (Number, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
 		if err := getJSON(nb, []byte(number), &n); err != nil {
-			return Errorf(CodeNotFound, "", "number %s is not a gateway number", number)
+			return Errorf(CodeNotFound, "list the gateway numbers with GET /admin/api/instances", "number %s is not a gateway number", number)
 		}
 		if n.Role == RoleActive {
 			return nil
@@ -328,6 +357,50 @@ func (s *Store) Activate(number string, previous Role) (Number, error) {
 		return putJSON(nb, []byte(number), n)
 	})
 	return n, err
+}
+
+// TakeOver makes the standby number active if its instance has no usable
+// active number (none, or one that is banned or logged out), and retires
+// the lost one. The number must be connected. Check and change are one
+// transaction, so of two standbys that come up at once, or a failover and
+// a standby connecting, only one takes over. It returns the number, the
+// active number it replaced (zero if there was none) and whether it took
+// over; it changes nothing and reports false when the instance's active
+// number is usable or the number is not a connected standby.
+func (s *Store) TakeOver(number string) (n, replaced Number, ok bool, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
+		ok, replaced = false, Number{}
+		if err := getJSON(nb, []byte(number), &n); err != nil {
+			return err
+		}
+		if n.Role != RoleStandby || !n.Connected() {
+			return nil
+		}
+		cur, err := s.activeNumber(tx, n.Instance)
+		switch {
+		case err == nil && !cur.Lost():
+			return nil
+		case err == nil:
+			replaced = cur
+		case err != ErrNotFound:
+			return err
+		}
+		var in Instance
+		if err := getJSON(ib, u64(n.Instance), &in); err != nil {
+			return err
+		}
+		if err := demoteActive(nb, in, RoleRetired); err != nil {
+			return err
+		}
+		if err := s.unparkAll(tx, in.ID); err != nil {
+			return err
+		}
+		n.Role, n.State = RoleActive, StateActive
+		ok = true
+		return putJSON(nb, []byte(number), n)
+	})
+	return n, replaced, ok, err
 }
 
 // ActiveNumber returns the instance's active number; ErrNotFound if it has none.

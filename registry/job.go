@@ -70,6 +70,26 @@ func (j Job) IDString() string { return strconv.FormatUint(j.ID, 10) }
 // ParseJobID parses an API job ID.
 func ParseJobID(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
 
+// idempotencyValue is what the idempotency bucket holds for a key: the
+// job's ID, then the fingerprint of the request the key was first used
+// with (SendRequest.fingerprint).
+func idempotencyValue(id uint64, fingerprint [32]byte) []byte {
+	return append(u64(id), fingerprint[:]...)
+}
+
+// idempotencyJob is the job key in a stored idempotency value.
+func idempotencyJob(v []byte) []byte { return v[:min(len(v), 8)] }
+
+// idempotencyFingerprint is the request fingerprint in a stored
+// idempotency value; nil for a value stored before there were any, which
+// holds the job's ID alone.
+func idempotencyFingerprint(v []byte) []byte {
+	if len(v) < 8+32 {
+		return nil
+	}
+	return v[8 : 8+32]
+}
+
 func queueKey(j Job) []byte {
 	k := make([]byte, 17)
 	binary.BigEndian.PutUint64(k, j.Instance)

@@ -14,8 +14,18 @@ import (
 
 // SpoolMedia writes decoded media to the content-addressed spool and fsyncs
 // it (and the directory) before returning, so a job that references it can
-// be committed safely. It returns the content's SHA-256 in hex.
+// be committed safely. It returns the content's SHA-256 in hex. When the
+// disk is full it removes what it began to write and returns a 503 with
+// Retry-After (see diskFull).
 func (s *Store) SpoolMedia(data []byte) (string, error) {
+	name, err := s.spoolMedia(data)
+	if err != nil {
+		return "", s.full.check("spool media", fmt.Errorf("spool media: %w", err))
+	}
+	return name, nil
+}
+
+func (s *Store) spoolMedia(data []byte) (string, error) {
 	sum := sha256.Sum256(data)
 	name := hex.EncodeToString(sum[:])
 	path := s.mediaPath(name)
@@ -28,25 +38,30 @@ func (s *Store) SpoolMedia(data []byte) (string, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".spool-*")
 	if err != nil {
-		return "", fmt.Errorf("spool media: %w", err)
+		return "", err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
+	if f := s.spoolFault.Load(); f != nil {
+		err = *f
+	} else {
+		_, err = tmp.Write(data)
+	}
+	if err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("spool media: %w", err)
+		return "", err
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("spool media: %w", err)
+		return "", err
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("spool media: %w", err)
+		return "", err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("spool media: %w", err)
+		return "", err
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
-		return "", fmt.Errorf("spool media: %w", err)
+		return "", err
 	}
 	return name, nil
 }

@@ -19,7 +19,8 @@ type Pruned struct {
 
 // Prune deletes what is older than the registry's retention (Options):
 // finished jobs (with their idempotency key), webhook deliveries that are
-// delivered or given up, and operator events. Without it the registry, and
+// delivered, given up or held (kept while the webhook was off), and
+// operator events. Without it the registry, and
 // with it the memory its file maps, would grow for as long as the gateway
 // runs. Jobs still queued and deliveries still pending are kept, however
 // old. The oldest records are first in each bucket (keys are sequence
@@ -114,7 +115,7 @@ func deleteJob(tx *bolt.Tx, key []byte) error {
 	}
 	if j.IdempotencyKey != "" {
 		ib, ik := tx.Bucket(bucketIdempotency), pairKey(j.Account, j.IdempotencyKey)
-		if bytes.Equal(ib.Get(ik), key) {
+		if v := ib.Get(ik); v != nil && bytes.Equal(idempotencyJob(v), key) {
 			if err := ib.Delete(ik); err != nil {
 				return err
 			}

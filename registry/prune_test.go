@@ -26,8 +26,8 @@ func TestPruneDeletesWhatIsPastTheRetention(t *testing.T) {
 	if err := f.store.Finish([]registry.Outcome{{JobID: sent.ID, Via: gw, Sent: true}}); err != nil {
 		t.Fatal(err)
 	}
-	f.store.AddDelivery(id, registry.EventInbound, map[string]string{"n": "1"})
-	f.store.AddDelivery(id, registry.EventInbound, map[string]string{"n": "2"})
+	f.store.AddDelivery(id, "", registry.EventInbound, map[string]string{"n": "1"})
+	f.store.AddDelivery(id, "", registry.EventInbound, map[string]string{"n": "2"})
 	ds, _ := f.store.Deliveries(id, 10)
 	var done, pending uint64
 	for _, d := range ds {

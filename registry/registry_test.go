@@ -248,7 +248,7 @@ func TestOutboxOrderPerAccount(t *testing.T) {
 		return nil
 	})
 	for i := range 3 {
-		if ok, err := f.store.AddDelivery(id, registry.EventInbound, map[string]int{"n": i}); !ok || err != nil {
+		if ok, err := f.store.AddDelivery(id, "", registry.EventInbound, map[string]int{"n": i}); !ok || err != nil {
 			t.Fatal(ok, err)
 		}
 	}

@@ -11,11 +11,13 @@ package registry
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,7 +36,7 @@ var (
 	bucketQueue         = []byte("queue")         // u64 instance, u8 priority, u64 job -> nothing
 	bucketParked        = []byte("parked")        // u64 instance, recipient, 0, u64 job -> nothing (see parked.go)
 	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job, of earlier versions (see messageIDs)
-	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job
+	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job, request fingerprint
 	bucketMedia         = []byte("media")         // sha256 hex -> u64 reference count
 	bucketEvents        = []byte("events")        // u64 -> Event
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
@@ -57,7 +59,7 @@ type Options struct {
 
 // Store is the registry. It is safe for concurrent use.
 type Store struct {
-	db        *bolt.DB
+	db        *boltDB
 	commits   *committer
 	dir       string
 	now       func() time.Time
@@ -66,6 +68,9 @@ type Store struct {
 	retention time.Duration
 	msgIDs    messageIDs
 	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
+	full      *diskFull  // turns writes failing for lack of space into 503s
+	// spoolFault, when set, fails SpoolMedia's write with it (export_test.go).
+	spoolFault atomic.Pointer[error]
 
 	// Decoded hot records for the write path; see decodeCache.
 	accounts  decodeCache[Account]
@@ -76,17 +81,21 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the registry in dir: dir/higate.db and the
-// media spool dir/media. It fails after a few seconds if another process
-// holds the database.
+// media spool dir/media. Only a missing database file means a new registry:
+// an empty, truncated or corrupt one is refused with an error wrapping
+// ErrDamaged, and one that another process holds (after waiting a second)
+// with an error wrapping ErrInUse. Both errors are one line naming the file
+// and what to do (see openDB).
 func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "higate.db"), 0o600, &bolt.Options{Timeout: 3 * time.Second})
+	path := dbPath(dir)
+	bdb, err := openDB(path, false)
 	if err != nil {
-		return nil, fmt.Errorf("open registry: %w", err)
+		return nil, err
 	}
-	s := &Store{db: db, commits: newCommitter(db), dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry, retention: opts.Retention}
+	s := &Store{dir: dir, now: opts.Now, log: opts.Logger, jobExpiry: opts.JobExpiry, retention: opts.Retention}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -99,34 +108,51 @@ func Open(dir string, opts Options) (*Store, error) {
 	if s.retention == 0 {
 		s.retention = 30 * 24 * time.Hour
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		newIndex := tx.Bucket(bucketDue) == nil
-		newEmails := tx.Bucket(bucketEmails) == nil
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+	s.full = &diskFull{log: s.log}
+	s.db = &boltDB{DB: bdb, full: s.full}
+	s.commits = newCommitter(s.db)
+	// Creating the buckets and loading the message IDs read pages that
+	// quickCheck did not; a corrupt one is refused like the others.
+	err = guard(path, func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			newIndex := tx.Bucket(bucketDue) == nil
+			newEmails := tx.Bucket(bucketEmails) == nil
+			for _, b := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			if newIndex {
+				if err := indexDue(tx); err != nil {
+					return err
+				}
+			}
+			if newEmails {
+				if err := indexEmails(tx); err != nil {
+					return err
+				}
+			}
+			if err := upgradeOutbox(tx); err != nil {
 				return err
 			}
-		}
-		if newIndex {
-			if err := indexDue(tx); err != nil {
-				return err
-			}
-		}
-		if newEmails {
-			if err := indexEmails(tx); err != nil {
-				return err
-			}
-		}
-		ids, err := loadMessageIDs(tx)
-		s.msgIDs = ids
-		return err
+			ids, err := loadMessageIDs(tx)
+			s.msgIDs = ids
+			return err
+		})
 	})
 	if err != nil {
 		s.Close()
+		var fe *fileError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("create buckets: %w", err)
 	}
 	return s, nil
 }
+
+// dbPath is the database file of the registry in dir.
+func dbPath(dir string) string { return filepath.Join(dir, "higate.db") }
 
 // Close commits what is waiting to be and closes the database.
 func (s *Store) Close() error {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,6 +53,11 @@ func (s *server) handleCreateAccount(w http.ResponseWriter, r *http.Request) err
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
 	}
+	email, err := registry.CheckEmail(b.Email)
+	if err != nil {
+		return err
+	}
+	b.Email = email
 	plan, err := quota.Parse(b.Plan)
 	if err != nil {
 		return registry.Errorf(registry.CodeBadRequest, "use trial, forever-green or enterprise", "%v", err)
@@ -103,8 +110,9 @@ func (s *server) handleListInstances(w http.ResponseWriter, r *http.Request) err
 	}
 	out := make([]instanceView, 0, len(ins))
 	for _, in := range ins {
+		up, _ := s.Gateway.InstanceStatus(in.ID) // up as GET /v1/gateway/status?instance= says it
 		v := instanceView{ID: in.ID, Name: in.Name, Dedicated: in.Dedicated, Active: in.Active,
-			Up: s.Gateway.InstanceUp(in.ID), QueueDepth: s.Store.QueueDepth(in.ID), Numbers: []numberView{}}
+			Up: up, QueueDepth: s.Store.QueueDepth(in.ID), Numbers: []numberView{}}
 		for _, n := range in.NumberViews {
 			v.Numbers = append(v.Numbers, numberView{Number: n.Number, Transport: n.Transport, Role: string(n.Role),
 				State: string(n.State), Reason: n.Reason, Since: n.Since.Format(time.RFC3339)})
@@ -117,7 +125,7 @@ func (s *server) handleListInstances(w http.ResponseWriter, r *http.Request) err
 
 func (s *server) handleCreateInstance(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
-		Name string `json:"name"`
+		Name string `json:"name" max:"100"`
 	}
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
@@ -230,7 +238,9 @@ func (s *server) handlePairCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	code, err := s.Gateway.PairPhone(r.Context(), num)
 	if err != nil {
-		return registry.Errorf(registry.CodeUnavailable, "retry, or scan the QR code", "cannot get a pair code: %v", err)
+		s.log.Warn("pair code", "number", phone.Mask(num), "err", err)
+		return registry.Errorf(registry.CodeUnavailable, "retry, or scan the QR code (a simulated number never pairs)",
+			"cannot get a pair code for %s right now", num)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"pair_code": code})
 	return nil
@@ -253,27 +263,67 @@ func (s *server) handleRepair(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// pacingView is a number's pacing as the admin API shows it.
+type pacingView struct {
+	Number   string `json:"number"`
+	GapMS    int64  `json:"gap_ms"`
+	JitterMS int64  `json:"jitter_ms"`
+	DailyCap int    `json:"daily_cap"`
+}
+
+// maxPacingMS bounds gap_ms and jitter_ms: a day between two sends is
+// already no service at all.
+const maxPacingMS = int64(24 * time.Hour / time.Millisecond)
+
+// handlePacing changes the pacing fields the body names and keeps the
+// others, so `{"daily_cap": 500}` does not reset the gap to zero (and
+// unpace a real number); it answers with the whole resulting pacing.
 func (s *server) handlePacing(w http.ResponseWriter, r *http.Request) error {
 	num, err := userNumber("number", mux.Vars(r)["number"])
 	if err != nil {
 		return err
 	}
 	var b struct {
-		GapMS    int64 `json:"gap_ms"`
-		JitterMS int64 `json:"jitter_ms"`
-		DailyCap int   `json:"daily_cap"`
+		GapMS    *int64 `json:"gap_ms"`
+		JitterMS *int64 `json:"jitter_ms"`
+		DailyCap *int   `json:"daily_cap"`
 	}
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
 	}
-	if b.GapMS < 0 || b.JitterMS < 0 || b.DailyCap < 0 {
-		return badRequest("pacing", "use numbers >= 0")
+	if b.GapMS == nil && b.JitterMS == nil && b.DailyCap == nil {
+		return badRequest("gap_ms, jitter_ms or daily_cap", "give at least one of them; the others keep their values")
 	}
-	p := registry.Pacing{Gap: time.Duration(b.GapMS) * time.Millisecond, Jitter: time.Duration(b.JitterMS) * time.Millisecond, DailyCap: b.DailyCap}
-	if err := s.Store.SetPacing(num, p); err != nil {
-		return registry.Errorf(registry.CodeNotFound, "", "%s is not a gateway number", num)
+	for _, f := range []struct {
+		name string
+		v    *int64
+	}{{"gap_ms", b.GapMS}, {"jitter_ms", b.JitterMS}} {
+		if f.v != nil && (*f.v < 0 || *f.v > maxPacingMS) {
+			return badRequest(f.name, fmt.Sprintf("use milliseconds from 0 to %d (a day)", maxPacingMS))
+		}
 	}
-	writeJSON(w, http.StatusOK, b)
+	if b.DailyCap != nil && *b.DailyCap < 0 {
+		return badRequest("daily_cap", "use a number >= 0 (0 means no cap)")
+	}
+	p, err := s.Store.UpdatePacing(num, func(p *registry.Pacing) error {
+		if b.GapMS != nil {
+			p.Gap = time.Duration(*b.GapMS) * time.Millisecond
+		}
+		if b.JitterMS != nil {
+			p.Jitter = time.Duration(*b.JitterMS) * time.Millisecond
+		}
+		if b.DailyCap != nil {
+			p.DailyCap = *b.DailyCap
+		}
+		return nil
+	})
+	if errors.Is(err, registry.ErrNotFound) {
+		return registry.Errorf(registry.CodeNotFound, "list numbers with GET /admin/api/instances", "%s is not a gateway number", num)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pacingView{Number: num, GapMS: p.Gap.Milliseconds(), JitterMS: p.Jitter.Milliseconds(), DailyCap: p.DailyCap})
 	return nil
 }
 
@@ -287,6 +337,9 @@ func (s *server) handleRotate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
+	}
+	if b.To == "" {
+		return badRequest("to", "give the standby number to make active, e.g. {\"to\": \"+4915187654321\"}")
 	}
 	to, err := phone.Normalize(b.To)
 	if err != nil {

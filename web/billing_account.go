@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -39,7 +40,7 @@ func (s *server) handleRecover(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var body struct {
-		TransactionID string `json:"transaction_id"`
+		TransactionID string `json:"transaction_id" max:"100"`
 		Email         string `json:"email"`
 	}
 	if err := decode(w, r, 4<<10, &body); err != nil {
@@ -47,6 +48,11 @@ func (s *server) handleRecover(w http.ResponseWriter, r *http.Request) error {
 	}
 	if body.TransactionID == "" || body.Email == "" {
 		return badRequest("transaction_id and email", "give the PayPal transaction ID and the e-mail address of the account")
+	}
+	// Only the address's form is checked here, which says nothing about
+	// which accounts exist.
+	if body.Email, err = registry.CheckEmail(body.Email); err != nil {
+		return err
 	}
 	b.background(func(ctx context.Context) { b.recoverAccount(ctx, body.TransactionID, body.Email) })
 	writeJSON(w, http.StatusAccepted, recoverAccepted)
@@ -161,7 +167,11 @@ func (s *server) handleAccountStatus(status registry.AccountStatus) handler {
 	}
 }
 
-// handleAccountPlan changes an account's plan by hand {plan}.
+// handleAccountPlan changes an account's plan by hand {plan}. The account
+// moves with it where the plan needs (registry.Store.ChangePlan): an
+// upgrade to Enterprise gets a new dedicated instance, a downgrade leaves
+// its dedicated instance for a shared one (sharedInstance). The answer is
+// the account as it is now, its instance included.
 func (s *server) handleAccountPlan(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Plan string `json:"plan"`
@@ -169,11 +179,49 @@ func (s *server) handleAccountPlan(w http.ResponseWriter, r *http.Request) error
 	if err := decode(w, r, 4<<10, &body); err != nil {
 		return err
 	}
-	a, err := s.Store.SetPlan(mux.Vars(r)["client_id"], quota.Plan(body.Plan))
+	a, mv, err := s.Store.ChangePlan(mux.Vars(r)["client_id"], registry.PlanChange{Plan: quota.Plan(body.Plan), Shared: s.sharedInstance()})
 	if err != nil {
 		return accountNotFound(err)
 	}
-	s.log.Info("account plan set by the operator", "account", a.ClientID, "plan", a.Plan)
+	s.log.Info("account plan set by the operator", "account", a.ClientID, "plan", a.Plan, "from_instance", mv.From, "instance", mv.To)
+	s.recordMove(a, mv)
 	writeJSON(w, http.StatusOK, viewBillingAccount(a))
 	return nil
+}
+
+// sharedInstance is where an account goes when a plan change takes it off
+// its dedicated instance: where new Trial and Forever Green accounts go.
+// That is the billing's --shared-instance when PayPal billing is on,
+// instance 0 when the sandbox is on, and otherwise nil, which makes the
+// registry take the lowest-numbered shared instance.
+func (s *server) sharedInstance() *uint64 {
+	switch {
+	case s.Billing.Enabled():
+		id := s.Billing.shared
+		return &id
+	case s.Sim != nil:
+		id := registry.SandboxInstance
+		return &id
+	}
+	return nil
+}
+
+// recordMove tells the operator, through the events, what a plan change
+// did to the account's instance and what it needs from them.
+func (s *server) recordMove(a registry.Account, mv registry.Move) {
+	var e registry.Event
+	switch {
+	case mv.Created:
+		e = registry.Event{Kind: "enterprise_account", Instance: mv.To,
+			Detail: fmt.Sprintf("account %s moved from instance %d to its new dedicated instance %d, which needs a gateway number", a.ClientID, mv.From, mv.To)}
+		s.log.Warn("operator alert: " + e.Detail)
+	case mv.Moved():
+		e = registry.Event{Kind: "account_moved", Instance: mv.To,
+			Detail: fmt.Sprintf("account %s moved from dedicated instance %d to shared instance %d; instance %d has no owner now", a.ClientID, mv.From, mv.To, mv.From)}
+	default:
+		return
+	}
+	if err := s.Store.AddEvent(e); err != nil {
+		s.log.Error("record event", "err", err)
+	}
 }

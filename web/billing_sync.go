@@ -56,7 +56,7 @@ func (b *Billing) apply(ctx context.Context, sub paypal.Subscription) ([]letter,
 	case paypal.StatusActive:
 		if acct.Plan == quota.Trial && trialOver(sub) {
 			// The first regular cycle is paid: same account, Forever Green limits.
-			a, converted, err := b.store.ConvertTrial(acct.ClientID, b.period(through))
+			a, converted, err := b.store.ConvertTrial(acct.ClientID, b.period(through), &b.shared)
 			if err != nil || !converted {
 				return nil, err
 			}

@@ -28,9 +28,15 @@ func (s *server) handlePayPalWebhook(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if err := checkBodyText(body); err != nil {
+		return err
+	}
 	ev, err := paypal.ParseEvent(body)
 	if err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "send a PayPal webhook event", "%v", err)
+		// The parser's words (Go's JSON errors) are for the log only.
+		b.log.Warn("webhook body is not an event", "err", err)
+		return registry.Errorf(registry.CodeBadRequest, "only PayPal may call this; it sends a webhook event as JSON",
+			"the body is not a PayPal webhook event")
 	}
 	if err := b.pp.Verify(r.Context(), r.Header, body); err != nil {
 		if errors.Is(err, paypal.ErrUnverified) {

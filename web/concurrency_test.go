@@ -236,7 +236,7 @@ func TestFailoverDuringLoad(t *testing.T) {
 		}()
 	}
 	time.Sleep(300 * time.Millisecond)
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "ban"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "ban"})
 	e.eventually("standby active", func() bool { n, _ := e.store.Number(standby); return n.Role == registry.RoleActive })
 	time.Sleep(300 * time.Millisecond)
 	stop.Store(true)

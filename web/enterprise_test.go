@@ -28,11 +28,18 @@ type receiver struct {
 	secret atomic.Value // string
 	status atomic.Int32 // what to answer; 0 means 200
 	react  func(body map[string]any)
+	// decide, when set, answers a payload with a status of its choosing
+	// (0 accepts it), as a receiver with opinions about payloads does.
+	decide func(body map[string]any) int
 
 	mu         sync.Mutex
 	got        []map[string]any
 	deliveries []string // X-Higate-Delivery of each accepted request
+	tries      []try    // every signed request, accepted or not
 }
+
+// try is one request a receiver got.
+type try struct{ delivery, body string }
 
 func newReceiver(t *testing.T) *receiver {
 	rc := &receiver{t: t}
@@ -44,6 +51,9 @@ func newReceiver(t *testing.T) *receiver {
 			w.WriteHeader(400)
 			return
 		}
+		rc.mu.Lock()
+		rc.tries = append(rc.tries, try{r.Header.Get("X-Higate-Delivery"), string(body)})
+		rc.mu.Unlock()
 		if s := rc.status.Load(); s != 0 {
 			w.WriteHeader(int(s))
 			return
@@ -51,6 +61,12 @@ func newReceiver(t *testing.T) *receiver {
 		var m map[string]any
 		if err := json.Unmarshal(body, &m); err != nil {
 			t.Errorf("payload %s: %v", body, err)
+		}
+		if rc.decide != nil {
+			if s := rc.decide(m); s != 0 {
+				w.WriteHeader(s)
+				return
+			}
 		}
 		if r.Header.Get("X-Higate-Event") == "" || r.Header.Get("X-Higate-Delivery") == "" {
 			t.Errorf("headers %v", r.Header)
@@ -73,9 +89,22 @@ func (rc *receiver) received() []map[string]any {
 	return slices.Clone(rc.got)
 }
 
+func (rc *receiver) attempts() []try {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.tries)
+}
+
 // enterprise creates an Enterprise account with a dedicated instance whose
 // active number is dedicatedGW, and points its webhook at rc.
 func (e *env) enterprise(rc *receiver, events []string, autoReplies bool) (account, string) {
+	e.t.Helper()
+	return e.enterpriseAt(rc, rc.srv.URL+"/hook", events, autoReplies)
+}
+
+// enterpriseAt is enterprise with the webhook at url (rc's, under another
+// name).
+func (e *env) enterpriseAt(rc *receiver, url string, events []string, autoReplies bool) (account, string) {
 	e.t.Helper()
 	r := e.admin("POST", "/admin/api/accounts", map[string]any{"email": "corp@example.com", "plan": "enterprise"})
 	if r.status != 200 {
@@ -90,7 +119,7 @@ func (e *env) enterprise(rc *receiver, events []string, autoReplies bool) (accou
 		e.t.Fatalf("add number: %d %s", r.status, r.raw)
 	}
 	e.eventually("dedicated number up", func() bool { return e.gw.InstanceUp(mustInstance(instance)) })
-	w := e.do("PUT", "/v3/webhook", map[string]any{"url": rc.srv.URL + "/hook", "token": "tok123", "events": events, "auto_replies": autoReplies}, a.headers()...)
+	w := e.do("PUT", "/v3/webhook", map[string]any{"url": url, "token": "tok123", "events": events, "auto_replies": autoReplies}, a.headers()...)
 	if w.status != 200 || !strings.HasPrefix(w.str("secret"), "whsec_") {
 		e.t.Fatalf("put webhook: %d %s", w.status, w.raw)
 	}
@@ -139,7 +168,7 @@ func TestWhatsMateEnterpriseDemo(t *testing.T) {
 	}
 
 	// Group messages reach the webhook in the WhatsMate group shape.
-	g := e.do("POST", "/sandbox/api/groups", map[string]any{"name": "Team", "admin": customer, "members": []string{"+4915112340002"}, "gateway": dedicatedGW})
+	g := e.admin("POST", "/sandbox/api/groups", map[string]any{"name": "Team", "admin": customer, "members": []string{"+4915112340002"}, "gateway": dedicatedGW})
 	if err := e.net.GroupInbound(t.Context(), customer, g.str("id"), "lunch?"); err != nil {
 		t.Fatal(err)
 	}
@@ -202,12 +231,21 @@ func TestWebhookRetriesInOrderDeactivatesAndReplays(t *testing.T) {
 	if r := e.do("GET", "/v3/webhook", nil, a.headers()...); r.body["active"] != false || r.body["consecutive_failures"] != float64(20) {
 		t.Fatalf("webhook view %s", r.raw)
 	}
-	e.greet(customer, dedicatedGW, "m6") // not recorded while off: the webhook does not want it
-	r := e.do("POST", "/v3/webhook/replay", nil, a.headers()...)
-	if r.status != 200 {
-		t.Fatalf("replay %d %s", r.status, r.raw)
+	// An event while the webhook is off is kept, and replayed after the
+	// ones that failed.
+	e.greet(customer, dedicatedGW, "m6")
+	e.eventually("m6 held", func() bool {
+		ds, _ := e.store.Deliveries(a.id, 1)
+		return len(ds) == 1 && ds[0].State == registry.DeliveryHeld
+	})
+	if ds := e.do("GET", "/v3/webhook/deliveries", nil, a.headers()...); !strings.Contains(ds.raw, `"state":"held"`) {
+		t.Fatalf("deliveries while off %s", ds.raw)
 	}
-	e.eventually("replayed in order", func() bool { return slices.Equal(messages(), []string{"m1", "m2", "m3", "m4", "m5"}) })
+	r := e.do("POST", "/v3/webhook/replay", nil, a.headers()...)
+	if r.status != 200 || r.body["replayed"] != float64(3) {
+		t.Fatalf("replay %d %s (want m4, m5 and m6 put back)", r.status, r.raw)
+	}
+	e.eventually("replayed in order", func() bool { return slices.Equal(messages(), []string{"m1", "m2", "m3", "m4", "m5", "m6"}) })
 
 	// 410 Gone gives up at once and switches the webhook off.
 	rc.status.Store(410)
@@ -251,7 +289,7 @@ func TestStatusWebhookFollowsJob(t *testing.T) {
 		return out
 	}
 	e.eventually("sent, delivered", func() bool { return slices.Equal(statuses(), []string{"sent", "delivered"}) })
-	e.do("POST", "/sandbox/api/read", map[string]string{"number": customer, "gateway": dedicatedGW})
+	e.admin("POST", "/sandbox/api/read", map[string]string{"number": customer, "gateway": dedicatedGW})
 	e.eventually("read", func() bool { return slices.Equal(statuses(), []string{"sent", "delivered", "read"}) })
 	last := rc.received()[len(rc.received())-1]
 	if last["event"] != "job.status" || last["number"] != customer || last["at"] == "" {

@@ -54,6 +54,8 @@ type env struct {
 	hooks  *webhook.Sender
 	// stopHooks stops the webhook sender's Run.
 	stopHooks func()
+	// hookOptions, when set, changes the webhook sender's options.
+	hookOptions func(*webhook.Options)
 	// withBilling, when set, makes the server's billing (see billing_env_test.go).
 	withBilling func(*env) *web.Billing
 	billing     *web.Billing
@@ -90,7 +92,14 @@ func (e *env) start() {
 		}
 	}
 	// Retries are due at once (the registry's clock stands still in tests).
-	e.hooks = webhook.New(webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
+	// The receivers are httptest servers on 127.0.0.1, so the harness allows
+	// private targets, as an operator with LAN receivers would; hookOptions
+	// may change that (webhook_target_test.go).
+	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true}
+	if e.hookOptions != nil {
+		e.hookOptions(&hookOpts)
+	}
+	e.hooks = webhook.New(hookOpts)
 	e.gw = gateway.NewService(gateway.Options{
 		Store:   e.store,
 		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.net.Attach(n.Number), nil },
@@ -110,7 +119,7 @@ func (e *env) start() {
 	if e.withBilling != nil {
 		e.billing = e.withBilling(e)
 	}
-	handler = web.NewServer(web.Deps{Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken})
+	handler = web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken})
 }
 
 func (e *env) stop() {
@@ -198,9 +207,11 @@ func (e *env) send(a account, path string, body any, extra ...string) response {
 	return e.do("POST", path, body, append(a.headers(), extra...)...)
 }
 
+// greet has a simulated user write to gateway number gw. It sends the
+// admin token, which simulated numbers of instances other than 0 need.
 func (e *env) greet(user, gw, text string) {
 	e.t.Helper()
-	r := e.do("POST", "/sandbox/api/inbound", map[string]string{"from": user, "to": gw, "text": text})
+	r := e.admin("POST", "/sandbox/api/inbound", map[string]string{"from": user, "to": gw, "text": text})
 	if r.status != 200 {
 		e.t.Fatalf("inbound: %d %s", r.status, r.raw)
 	}

@@ -13,7 +13,7 @@ func TestDisconnectedNumberKeepsAccepting(t *testing.T) {
 	e := newEnv(t)
 	a := e.newAccount(map[string]any{"email": "dev@example.com", "plan": "trial"})
 	e.register(user, sandboxGW)
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
 	e.eventually("disconnected", func() bool { n, _ := e.store.Number(sandboxGW); return n.State == registry.StateDisconnected })
 
 	r := e.send(a, "/v3/whatsapp/single/text/message/0", map[string]any{"number": user, "message": "api: while away"})
@@ -28,7 +28,7 @@ func TestDisconnectedNumberKeepsAccepting(t *testing.T) {
 			t.Fatalf("delivered while disconnected: %+v", m)
 		}
 	}
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "clear"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "clear"})
 	e.waitMessages(user, 1, func(m sim.Message) bool { return m.Text == "api: while away" })
 	// Every state change is an operator event, in order.
 	evs := e.admin("GET", "/admin/api/events", nil).raw
@@ -51,7 +51,7 @@ func TestBanFailsOverToStandby(t *testing.T) {
 	e.register(user, sandboxGW)
 
 	// Hold the queue: the active number drops, two jobs wait.
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
 	e.eventually("disconnected", func() bool { n, _ := e.store.Number(sandboxGW); return n.State == registry.StateDisconnected })
 	var queued []string
 	for _, text := range []string{"api: one", "api: two"} {
@@ -63,7 +63,7 @@ func TestBanFailsOverToStandby(t *testing.T) {
 	}
 
 	banned := time.Now()
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "ban"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "ban"})
 	e.eventually("standby active", func() bool {
 		n, _ := e.store.Number(standby)
 		return n.Role == registry.RoleActive && n.State == registry.StateActive
@@ -109,7 +109,7 @@ func TestQueuedJobsSurviveRestart(t *testing.T) {
 	e := newEnv(t)
 	a := e.newAccount(map[string]any{"email": "dev@example.com", "plan": "trial"})
 	e.register(user, sandboxGW)
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
 	e.eventually("disconnected", func() bool { n, _ := e.store.Number(sandboxGW); return n.State == registry.StateDisconnected })
 	r := e.send(a, "/v3/whatsapp/single/document/message/0", map[string]any{"number": user, "document": "JVBERi0xLjQK", "filename": "a.pdf"})
 	if r.status != 200 {
@@ -127,7 +127,7 @@ func TestJobsExpireAndAreRefunded(t *testing.T) {
 	e := newEnv(t, func(e *env) { e.expiry = time.Hour })
 	a := e.newAccount(map[string]any{"email": "dev@example.com", "plan": "trial"})
 	e.register(user, sandboxGW)
-	e.do("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
+	e.admin("POST", "/sandbox/api/numbers/"+sandboxGW+"/fault", map[string]any{"kind": "disconnect"})
 	e.eventually("disconnected", func() bool { n, _ := e.store.Number(sandboxGW); return n.State == registry.StateDisconnected })
 	r := e.send(a, "/v3/whatsapp/single/text/message/0", map[string]any{"number": user, "message": "api: late"})
 	if r.header.Get("RateLimit-Remaining") != "49" {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"unicode"
@@ -99,5 +100,32 @@ func TestEmoticonsBecomeEmoji(t *testing.T) {
 	got := e.waitMessages(user, 2, fromAPI)
 	if got[0].Text != "api: Good job! 👍" || got[1].Text != "api: http://x.io/a:-)b" {
 		t.Fatalf("%q %q", got[0].Text, got[1].Text)
+	}
+}
+
+// TestCaptionEmoticonsBecomeEmoji: image and document captions get the same
+// emoticon conversion as text, and keep shortcuts inside URLs as typed.
+func TestCaptionEmoticonsBecomeEmoji(t *testing.T) {
+	e := newEnv(t)
+	a := e.newAccount(map[string]any{"email": "dev@example.com", "plan": "trial"})
+	e.register(user, sandboxGW)
+	for _, c := range []struct{ kind, path string }{
+		{"image", "/v3/whatsapp/single/image/message/0"},
+		{"document", "/v3/whatsapp/single/document/message/0"},
+	} {
+		body := map[string]any{"number": user, "caption": "api: Nice :D see http://x.com/:D (y)"}
+		if c.kind == "image" {
+			body["image"] = base64.StdEncoding.EncodeToString(pngBytes)
+		} else {
+			body["document"], body["filename"] = base64.StdEncoding.EncodeToString(pdfBytes), "report.pdf"
+		}
+		if r := e.send(a, c.path, body); r.status != 200 {
+			t.Fatalf("%s: %d %s", c.kind, r.status, r.raw)
+		}
+	}
+	for _, m := range e.waitMessages(user, 2, fromAPI) {
+		if m.Caption != "api: Nice 😃 see http://x.com/:D 👍" {
+			t.Errorf("%s caption %q", m.Kind, m.Caption)
+		}
 	}
 }

@@ -19,9 +19,8 @@ func (s *server) handleProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !acct.Plan.Features().Dedicated {
-		return registry.Errorf(registry.CodeNotInPlan, "upgrade to Enterprise for a dedicated number with your own profile",
-			"a custom profile is not in the %s plan", acct.Plan)
+	if err := s.Store.CheckDedicated(acct, "a custom profile"); err != nil {
+		return err
 	}
 	var b struct {
 		Image string `json:"image"`

@@ -1,20 +1,35 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/gorilla/mux"
 
+	"higate/registry"
 	"higate/web/ui"
 	"higate/web/ui/console"
 	"higate/web/ui/join"
+	"higate/web/ui/phone"
 )
 
 // routes lists every route of the server.
+//
+// HTTP behaviour common to all of them: a path is matched as it is sent;
+// one with empty, . or .. segments (/v3//whatsapp/...) is a 404 naming the
+// clean path, not a 301 to it, since clients re-send a redirected POST as
+// a GET without its body. A known path with the wrong method is a 405 with
+// an Allow header. Every GET route answers HEAD.
 func (s *server) routes() http.Handler {
-	r := mux.NewRouter()
-	r.NotFoundHandler = s.wrap(notFound)
-	r.MethodNotAllowedHandler = s.wrap(methodNotAllowed)
+	r := mux.NewRouter().SkipClean(true)
+	r.NotFoundHandler = s.wrap(s.notFound)
+	r.MethodNotAllowedHandler = s.wrap(s.methodNotAllowed(r))
+
+	// Health, for load balancers and monitoring.
+	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 
 	// Public API (WhatsMate-compatible).
 	r.Handle("/v1/gateway/status", s.wrap(s.handleStatus)).Methods(http.MethodGet)
@@ -45,6 +60,7 @@ func (s *server) routes() http.Handler {
 	r.Handle("/admin/api/numbers/{number}/pairing/code", s.adminOnly(s.handlePairCode)).Methods(http.MethodPost)
 	r.Handle("/admin/api/numbers/{number}/pacing", s.adminOnly(s.handlePacing)).Methods(http.MethodPut)
 	r.Handle("/admin/api/events", s.adminOnly(s.handleEvents)).Methods(http.MethodGet)
+	r.Handle("/admin/api/backup", s.adminOnly(s.handleBackup)).Methods(http.MethodGet)
 	r.Handle("/admin/pair", s.wrap(s.handlePairPage)).Methods(http.MethodGet)
 
 	// Sandbox API (simulated network).
@@ -59,6 +75,86 @@ func (s *server) routes() http.Handler {
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
-	console.New(console.Deps{Store: s.Store, Gateway: s.Gateway, Admin: consoleAdmin{s}, AdminToken: s.AdminToken, Sandbox: s.Sim != nil, Logger: s.log}).Mount(r)
-	return r
+	console.New(console.Deps{Store: s.Store, Gateway: s.Gateway, Admin: consoleAdmin{s}, AdminToken: s.AdminToken,
+		Sandbox: s.Sim != nil, Done: s.Done, Logger: s.log}).Mount(r)
+	if s.Sim != nil {
+		phone.New(phone.Deps{Store: s.Store, Sim: s.Sim, Done: s.Done, Logger: s.log}).Mount(r)
+	}
+	return answerHEAD(r)
+}
+
+// answerHEAD serves a HEAD request as the GET of the same URL wherever
+// there is one; net/http drops the body of a response to HEAD and keeps
+// its status and headers, Content-Length included. Elsewhere HEAD goes to
+// the router as it is: a 404, or a 405 listing the route's methods.
+func answerHEAD(router *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			if get := withMethod(r, http.MethodGet); serves(router, get) {
+				router.ServeHTTP(w, get)
+				return
+			}
+		}
+		router.ServeHTTP(w, r)
+	})
+}
+
+// withMethod is a shallow copy of r with another method.
+func withMethod(r *http.Request, method string) *http.Request {
+	c := r.WithContext(r.Context())
+	c.Method = method
+	return c
+}
+
+// serves reports whether a route of router serves r (path and method).
+func serves(router *mux.Router, r *http.Request) bool {
+	var m mux.RouteMatch
+	return router.Match(r, &m) && m.MatchErr == nil
+}
+
+// allowed lists the methods the route at r's path serves, HEAD with GET.
+func allowed(router *mux.Router, r *http.Request) []string {
+	var out []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if serves(router, withMethod(r, method)) {
+			out = append(out, method)
+			if method == http.MethodGet {
+				out = append(out, http.MethodHead)
+			}
+		}
+	}
+	return out
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) error {
+	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
+		return registry.Errorf(registry.CodeNotFound,
+			fmt.Sprintf("send the request to %s: the server does not redirect, because clients re-send a redirected POST as a GET without its body", clean),
+			"no route %s %s: the path has empty, . or .. segments", r.Method, r.URL.Path)
+	}
+	return registry.Errorf(registry.CodeNotFound, "see the API table in README.md", "no route %s %s", r.Method, r.URL.Path)
+}
+
+// cleanPath is p without empty, . and .. segments, keeping a trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
+}
+
+func (s *server) methodNotAllowed(router *mux.Router) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		allow := allowed(router, r)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return registry.Errorf(http.StatusMethodNotAllowed, "use "+strings.Join(allow, " or "),
+			"method %s not allowed on %s", r.Method, r.URL.Path)
+	}
 }

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -11,9 +14,18 @@ import (
 	"higate/registry/phone"
 )
 
-// simNumber normalizes a number and checks it is a simulated gateway number:
-// the sandbox may only act for the simulated network.
-func (s *server) simNumber(field, v string) (string, error) {
+// The sandbox API's scope. Instance 0's simulated number is a public test
+// phone: anyone may greet it, make groups with it, read what it sent, and
+// read the inbox of a simulated user as far as instance 0's numbers wrote
+// to them. Everything else, the simulated numbers of other instances (an
+// operator's tests of a dedicated instance, say) and every fault, needs the
+// admin token, since an anonymous caller could otherwise register users on
+// someone else's instance or ban the sandbox number for everyone.
+
+// simNumber normalizes a number and checks it is a simulated gateway number
+// the request may act on: instance 0's, or with the admin token any
+// instance's. The sandbox may only act for the simulated network.
+func (s *server) simNumber(w http.ResponseWriter, r *http.Request, field, v string) (string, error) {
 	num, err := phone.Normalize(v)
 	if err != nil {
 		return "", registry.Errorf(registry.CodeInvalidNumber, "include the country code", "%s %q is invalid", field, v)
@@ -23,7 +35,82 @@ func (s *server) simNumber(field, v string) (string, error) {
 		return "", registry.Errorf(registry.CodeNotFound, "use a simulated gateway number, e.g. +15550000001",
 			"%s %s is not a simulated gateway number", field, num)
 	}
+	if n.Instance != registry.SandboxInstance {
+		if err := s.sandboxAdmin(w, r, "a simulated number of an instance other than 0"); err != nil {
+			return "", err
+		}
+	}
 	return num, nil
+}
+
+// sandboxAdmin lets a sandbox request past only with the admin token,
+// saying what needed it.
+func (s *server) sandboxAdmin(w http.ResponseWriter, r *http.Request, what string) error {
+	err := s.requireAdmin(w, r)
+	var e *registry.Error
+	if errors.As(err, &e) {
+		return registry.Errorf(e.Code, e.Remedy, "%s needs the admin token (%s)", what, e.Message)
+	}
+	return err
+}
+
+// sandboxNumbers is the set of instance 0's gateway numbers, retired ones
+// included: what they sent stays public.
+func (s *server) sandboxNumbers() (map[string]bool, error) {
+	in, err := s.Store.Instance(registry.SandboxInstance)
+	if errors.Is(err, registry.ErrNotFound) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(in.Numbers))
+	for _, num := range in.Numbers {
+		set[num] = true
+	}
+	return set, nil
+}
+
+// sandboxUser reports whether simulated user num is one of instance 0's
+// users, whose settings anyone may change: a user who has exchanged
+// messages only with instance 0's numbers, as far as the registry and the
+// inbox tell. That is, num is not a gateway number of another instance,
+// has no registration (active or opted out) with a simulated number of
+// another instance, and has received nothing from a number outside
+// instance 0. A user who has done nothing yet is instance 0's.
+// Registrations with real (whatsmeow) numbers are not looked at, so the
+// answer says nothing about real people.
+func (s *server) sandboxUser(num string) (bool, error) {
+	public, err := s.sandboxNumbers()
+	if err != nil {
+		return false, err
+	}
+	numbers, err := s.Store.Numbers()
+	if err != nil {
+		return false, err
+	}
+	for _, n := range numbers {
+		if n.Instance == registry.SandboxInstance {
+			continue
+		}
+		if n.Number == num {
+			return false, nil
+		}
+		if n.Transport != "sim" {
+			continue
+		}
+		if _, err := s.Store.Registration(n.Number, num); err == nil {
+			return false, nil
+		} else if !errors.Is(err, registry.ErrNotFound) {
+			return false, err
+		}
+	}
+	for _, m := range s.Sim.Messages(num) {
+		if !public[m.From] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func userNumber(field, v string) (string, error) {
@@ -43,20 +130,30 @@ func (s *server) handleSandboxInbound(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	to, err := s.simNumber("to", b.To)
+	to, err := s.simNumber(w, r, "to", b.To)
 	if err != nil {
 		return err
+	}
+	if _, err := s.Store.Number(from); err == nil {
+		// A gateway number greeting one of ours (or itself) would register
+		// it and have the gateway send confirmations to itself.
+		return registry.Errorf(registry.CodeBadRequest, "send from a simulated user's number, not from a gateway number",
+			"from %s is a gateway number; gateway numbers cannot greet gateway numbers", from)
 	}
 	if b.Text == "" {
 		return badRequest("text", "give the text the user sends")
 	}
 	if err := s.Sim.Inbound(r.Context(), from, to, b.Text); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "sent"})
 	return nil
 }
 
+// handleSandboxMessages lists what a simulated user received. Without the
+// admin token it lists only what instance 0's numbers sent them, so the
+// inbox of one of instance 0's users is open as a whole, and nothing another
+// instance's number sent is shown to anyone but the operator.
 func (s *server) handleSandboxMessages(w http.ResponseWriter, r *http.Request) error {
 	num, err := userNumber("number", r.URL.Query().Get("number"))
 	if err != nil {
@@ -66,15 +163,28 @@ func (s *server) handleSandboxMessages(w http.ResponseWriter, r *http.Request) e
 	if msgs == nil {
 		msgs = []sim.Message{}
 	}
+	if !s.isAdmin(r) {
+		public, err := s.sandboxNumbers()
+		if err != nil {
+			return err
+		}
+		shown := msgs[:0]
+		for _, m := range msgs {
+			if public[m.From] {
+				shown = append(shown, m)
+			}
+		}
+		msgs = shown
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
 	return nil
 }
 
 func (s *server) handleSandboxGroup(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
-		Name    string   `json:"name"`
+		Name    string   `json:"name" max:"100"`
 		Admin   string   `json:"admin"`
-		Members []string `json:"members"`
+		Members []string `json:"members" max:"1024"`
 		Gateway string   `json:"gateway"`
 	}
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
@@ -87,7 +197,7 @@ func (s *server) handleSandboxGroup(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	gw, err := s.simNumber("gateway", b.Gateway)
+	gw, err := s.simNumber(w, r, "gateway", b.Gateway)
 	if err != nil {
 		return err
 	}
@@ -101,7 +211,7 @@ func (s *server) handleSandboxGroup(w http.ResponseWriter, r *http.Request) erro
 	}
 	g, err := s.Sim.CreateGroup(b.Name, admin, members, gw)
 	if err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": g.ID, "name": g.Name, "admin": g.Admin, "members": g.Members})
 	return nil
@@ -121,8 +231,19 @@ func (s *server) handleSandboxUser(w http.ResponseWriter, r *http.Request) error
 	if b.OnWhatsApp == nil {
 		return badRequest("on_whatsapp", "give true or false")
 	}
+	if !s.isAdmin(r) {
+		public, err := s.sandboxUser(num)
+		if err != nil {
+			return err
+		}
+		if !public {
+			if err := s.sandboxAdmin(w, r, "a simulated user of an instance other than 0"); err != nil {
+				return err
+			}
+		}
+	}
 	if err := s.Sim.SetOnWhatsApp(num, *b.OnWhatsApp); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"number": num, "on_whatsapp": *b.OnWhatsApp})
 	return nil
@@ -137,19 +258,24 @@ func (s *server) handleSandboxRead(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	gw, err := s.simNumber("gateway", b.Gateway)
+	gw, err := s.simNumber(w, r, "gateway", b.Gateway)
 	if err != nil {
 		return err
 	}
 	if err := s.Sim.Read(num, gw); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "read"})
 	return nil
 }
 
+// handleSandboxFault injects a fault. It always needs the admin token: a
+// ban of the sandbox number would take the public sandbox down for everyone.
 func (s *server) handleSandboxFault(w http.ResponseWriter, r *http.Request) error {
-	gw, err := s.simNumber("number", mux.Vars(r)["number"])
+	if err := s.sandboxAdmin(w, r, "a fault"); err != nil {
+		return err
+	}
+	gw, err := s.simNumber(w, r, "number", mux.Vars(r)["number"])
 	if err != nil {
 		return err
 	}
@@ -169,8 +295,23 @@ func (s *server) handleSandboxFault(w http.ResponseWriter, r *http.Request) erro
 		return badRequest("seconds", "use a number >= 0")
 	}
 	if err := s.Sim.Fault(gw, b.Kind, time.Duration(b.Seconds*float64(time.Second))); err != nil {
-		return registry.Errorf(registry.CodeBadRequest, "", "%v", err)
+		return simError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"number": gw, "fault": b.Kind})
 	return nil
+}
+
+// simError is what a client sees of an error of the simulated network: its
+// own refusals (they start with "sim: " and wrap nothing) in its words, a
+// network shutting down as a 503, and anything else (journal I/O) as an
+// internal error, logged and not shown.
+func simError(err error) error {
+	switch {
+	case errors.Is(err, sim.ErrClosed), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return registry.Errorf(registry.CodeUnavailable, "retry in a moment", "the simulated network is not running")
+	case errors.Unwrap(err) == nil && strings.HasPrefix(err.Error(), "sim: "):
+		return registry.Errorf(registry.CodeBadRequest, "check the numbers (+ and 8 to 15 digits) and names in the request",
+			"the simulated network refused: %s", strings.TrimPrefix(err.Error(), "sim: "))
+	}
+	return err
 }

@@ -22,7 +22,7 @@ import (
 // sendBody is the union of the send endpoints' bodies.
 type sendBody struct {
 	Number     string `json:"number"`
-	GroupName  string `json:"group_name"`
+	GroupName  string `json:"group_name" max:"100"`
 	GroupAdmin string `json:"group_admin"`
 	Message    string `json:"message"`
 	Image      string `json:"image"`
@@ -37,6 +37,10 @@ const (
 	textBodyLimit  = 64 << 10
 	mediaBodyLimit = quota.MaxDocumentBytes*4/3 + 64<<10
 )
+
+// maxFilenameBytes is the longest document file name: what common file
+// systems store, so the recipient can save the document under its name.
+const maxFilenameBytes = 255
 
 // handleSend serves one of the eight send endpoints.
 func (s *server) handleSend(kind string, group bool) handler {
@@ -59,6 +63,10 @@ func (s *server) handleSend(kind string, group bool) handler {
 		setRateHeaders(w, acc.Limit, acc.Remaining, acc.Reset.Seconds())
 		if err != nil {
 			return err
+		}
+		if acc.Duplicate {
+			// The Idempotency-Key named an earlier job: this is its answer again.
+			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		s.Gateway.Wake(instance)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "queued", "id": acc.Job.IDString()})
@@ -111,16 +119,24 @@ func (s *server) sendRequest(w http.ResponseWriter, r *http.Request, acct regist
 		req.Text, err = urlField(b.URL)
 	case "image":
 		req.Caption, err = textField("caption", b.Caption, false)
+		req.Caption = lang.Emojify(req.Caption)
 		if err == nil {
 			req.Media, req.Mimetype, err = s.media(b.Image, "image", quota.MaxImageBytes, "")
 		}
 	case "document":
 		req.Caption, err = textField("caption", b.Caption, false)
+		req.Caption = lang.Emojify(req.Caption)
 		if err == nil && strings.TrimSpace(b.Filename) == "" {
 			err = badRequest("filename", "give the document's file name, e.g. report.pdf")
 		}
 		if err == nil {
 			req.Filename = filepath.Base(strings.ReplaceAll(b.Filename, "\\", "/"))
+			if n := len(req.Filename); n > maxFilenameBytes {
+				err = registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("shorten filename to at most %d bytes", maxFilenameBytes),
+					"filename is %d bytes long, over the limit of %d", n, maxFilenameBytes)
+			}
+		}
+		if err == nil {
 			req.Media, req.Mimetype, err = s.media(b.Document, "document", quota.MaxDocumentBytes, req.Filename)
 		}
 	}

@@ -28,7 +28,13 @@ type Deps struct {
 	Webhooks   *webhook.Sender
 	Billing    *Billing // nil or without PayPal: billing off (admin offline payments still work)
 	AdminToken string
+	DataDir    string // the data directory, for backups
+	Version    string // the build's version, recorded in backups
 	Logger     *slog.Logger
+	// Done, if set, is closed when the server shuts down (for instance by
+	// http.Server.RegisterOnShutdown): the pages' live event streams end
+	// then, so Shutdown need not wait for them.
+	Done <-chan struct{}
 }
 
 // server holds the dependencies every handler closes over.
@@ -72,30 +78,32 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter.Round(time.Second).Seconds())))
 	}
-	writeJSON(w, e.Code, errorBody{Status: "error", Code: e.Code, Message: e.Message, Remedy: e.Remedy})
+	remedy := e.Remedy
+	if remedy == "" {
+		// Every error tells the client what to do. The sites that build
+		// errors give a remedy; this catches one that does not.
+		remedy = defaultRemedy(e.Code)
+	}
+	writeJSON(w, e.Code, errorBody{Status: "error", Code: e.Code, Message: e.Message, Remedy: remedy})
+}
+
+// defaultRemedy is the remedy of an error that came without one.
+func defaultRemedy(code int) string {
+	switch code {
+	case registry.CodeBadRequest:
+		return "check the request against the API reference in README.md"
+	case registry.CodeNotFound:
+		return "check the URL and the IDs and numbers in it"
+	case registry.CodeConflict:
+		return "read the current state, then retry with a request that fits it"
+	}
+	return "see the API reference in README.md; if it persists tell the operator"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// decode reads a JSON body of at most limit bytes into v.
-func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return registry.Errorf(registry.CodeBadRequest, "send a JSON object as the body", "malformed JSON: %v", err)
-	}
-	if dec.More() {
-		return registry.Errorf(registry.CodeBadRequest, "send one JSON object", "malformed JSON: data after the object")
-	}
-	return nil
 }
 
 // handler is a handler that returns its error, so every error is written in
@@ -129,15 +137,43 @@ func (s *server) authorizeInstance(r *http.Request) (registry.Account, uint64, e
 	return acct, instance, acct.CheckInstance(instance)
 }
 
-// adminOnly guards admin routes with the bearer token, compared in constant time.
+// adminOnly guards admin routes with the bearer token (see requireAdmin).
 func (s *server) adminOnly(h handler) http.Handler {
 	return s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.AdminToken)) != 1 {
-			return registry.Errorf(registry.CodeUnauthorized, "send Authorization: Bearer <admin token>", "admin token missing or wrong")
+		if err := s.requireAdmin(w, r); err != nil {
+			return err
 		}
 		return h(w, r)
 	})
+}
+
+// isAdmin reports whether the request carries the admin token, compared in
+// constant time. With no token configured nothing is admin.
+func (s *server) isAdmin(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && s.AdminToken != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.AdminToken)) == 1
+}
+
+// requireAdmin answers a request without the admin token as HTTP says a
+// bearer-token API should, 401 with WWW-Authenticate: Bearer (not the
+// public API's 474, which WhatsMate clients read as "check your client ID
+// and secret"). A server started without a token has no admin API at all,
+// and says so with a 404 and how to turn it on.
+func (s *server) requireAdmin(w http.ResponseWriter, r *http.Request) error {
+	if s.AdminToken == "" {
+		return registry.Errorf(http.StatusNotFound, "start the server with --admin-token-file or HIGATE_ADMIN_TOKEN",
+			"the admin API is off: this server has no admin token")
+	}
+	if !s.isAdmin(r) {
+		challenge := `Bearer realm="higate admin"`
+		if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			challenge += `, error="invalid_token"` // RFC 6750: a token was sent, and it is not the one
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		return registry.Errorf(http.StatusUnauthorized, "send Authorization: Bearer <admin token>, the token the server was started with",
+			"admin token missing or wrong")
+	}
+	return nil
 }
 
 // sandboxOnly serves sandbox routes only when the simulated network is on.

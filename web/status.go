@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -10,7 +11,10 @@ import (
 )
 
 // handleStatus is WhatsMate's health check. Without ?instance it says the
-// server is serving; with it, whether that instance has a connected active number.
+// server is serving; with it, whether that instance is up: its active number
+// is connected or reconnecting by itself (gateway.Service.InstanceStatus).
+// An instance that does not exist is a 404, not "down", so a typo in a
+// monitoring check does not pass for an outage.
 func (s *server) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	status := "up"
 	if q := r.URL.Query().Get("instance"); q != "" {
@@ -18,7 +22,15 @@ func (s *server) handleStatus(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if !s.Gateway.InstanceUp(id) {
+		up, err := s.Gateway.InstanceStatus(id)
+		if errors.Is(err, registry.ErrNotFound) {
+			return registry.Errorf(registry.CodeNotFound, "use the instance number of your account (the {instance} of the send URLs)",
+				"instance %d does not exist", id)
+		}
+		if err != nil {
+			return err
+		}
+		if !up {
 			status = "down"
 		}
 	}
@@ -69,12 +81,4 @@ func (s *server) handleJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, viewJob(j))
 	return nil
-}
-
-func notFound(w http.ResponseWriter, r *http.Request) error {
-	return registry.Errorf(registry.CodeNotFound, "see the API table in README.md", "no route %s %s", r.Method, r.URL.Path)
-}
-
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
-	return registry.Errorf(http.StatusMethodNotAllowed, "see the API table in README.md", "method %s not allowed on %s", r.Method, r.URL.Path)
 }

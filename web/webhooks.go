@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -16,11 +15,7 @@ func (s *server) webhookAccount(r *http.Request) (registry.Account, error) {
 	if err != nil {
 		return a, err
 	}
-	if !a.Plan.Features().Webhooks {
-		return a, registry.Errorf(registry.CodeNotInPlan, "upgrade to Enterprise for webhooks",
-			"webhooks are not in the %s plan", a.Plan)
-	}
-	return a, nil
+	return a, s.Store.CheckDedicated(a, "webhooks")
 }
 
 // webhookView shows the settings without the signing secret, which is
@@ -56,30 +51,15 @@ func (s *server) handleGetWebhook(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// validWebhookURL accepts absolute http(s) URLs without credentials in them.
-func validWebhookURL(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || u.Host == "":
-		return badRequest("url", "give an absolute http:// or https:// URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return badRequest("url", "use http:// or https://")
-	case u.User != nil:
-		return registry.Errorf(registry.CodeBadRequest, "put no user name or password in the URL; verify the signature instead",
-			"url carries credentials")
-	}
-	return nil
-}
-
 func (s *server) handlePutWebhook(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.webhookAccount(r)
 	if err != nil {
 		return err
 	}
 	var b struct {
-		URL         string   `json:"url"`
-		Token       *string  `json:"token"`
-		Secret      *string  `json:"secret"`
+		URL         string   `json:"url" max:"2048"`
+		Token       *string  `json:"token" max:"200"`
+		Secret      *string  `json:"secret" max:"200"`
 		Events      []string `json:"events"`
 		Active      *bool    `json:"active"`
 		AutoReplies *bool    `json:"auto_replies"`
@@ -87,8 +67,14 @@ func (s *server) handlePutWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(w, r, textBodyLimit, &b); err != nil {
 		return err
 	}
-	if err := validWebhookURL(b.URL); err != nil {
+	// The URL is checked against the sender's policy: no scheme but
+	// http(s), and no host that is or resolves to an address inside the
+	// gateway's network (the sender checks again as it dials).
+	if err := s.Webhooks.CheckURL(r.Context(), b.URL); err != nil {
 		return err
+	}
+	if b.Events != nil && len(b.Events) == 0 {
+		return badRequest("events", `name at least one of "inbound" and "job.status", or leave events out`)
 	}
 	for _, e := range b.Events {
 		if e != registry.EventInbound && e != registry.EventJobStatus {
@@ -99,9 +85,18 @@ func (s *server) handlePutWebhook(w http.ResponseWriter, r *http.Request) error 
 		return badRequest("secret", "use at least 16 characters, or omit it to have one generated")
 	}
 	var shownSecret string
-	a, err = s.Store.UpdateAccount(a.ClientID, func(a *registry.Account) error {
-		wh := &a.Webhook
-		wh.URL, wh.Events = b.URL, slices.Compact(b.Events)
+	a, err = s.Store.UpdateWebhook(a.ClientID, func(wh *registry.Webhook) error {
+		// Events left out keep what the webhook had; a new webhook takes
+		// inbound messages only, WhatsMate's contract, so a receiver
+		// written for WhatsMate never sees a payload it cannot read
+		// (job.status is opt-in).
+		switch {
+		case b.Events != nil:
+			wh.Events = slices.Compact(slices.Sorted(slices.Values(b.Events)))
+		case wh.URL == "":
+			wh.Events = []string{registry.EventInbound}
+		}
+		wh.URL = b.URL
 		if b.Token != nil {
 			wh.Token = *b.Token
 		}
@@ -145,6 +140,8 @@ func (s *server) handleTestWebhook(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	// Test's errors are safe to show: "unreachable" whatever the dial
+	// said, so this endpoint cannot be used to scan ports.
 	status, err := s.Webhooks.Test(r.Context(), a)
 	out := map[string]any{"status_code": status, "ok": err == nil && status < 300}
 	if err != nil {

@@ -22,9 +22,11 @@ import (
 type adminClient struct {
 	base, token string
 	http        *http.Client
+	tokenFlags  *adminToken
 }
 
-// adminFlags registers the flags every operator command shares.
+// adminFlags registers the flags every operator command shares. After
+// fs.Parse the command calls ready.
 func adminFlags(fs *flag.FlagSet, getenv func(string) string) *adminClient {
 	c := &adminClient{http: &http.Client{Timeout: 30 * time.Second}}
 	server := getenv("HIGATE_SERVER")
@@ -32,15 +34,29 @@ func adminFlags(fs *flag.FlagSet, getenv func(string) string) *adminClient {
 		server = "http://127.0.0.1:8080"
 	}
 	fs.StringVar(&c.base, "server", server, "the running gateway's base URL (HIGATE_SERVER)")
-	fs.StringVar(&c.token, "admin-token", getenv("HIGATE_ADMIN_TOKEN"), "admin token (HIGATE_ADMIN_TOKEN)")
+	c.tokenFlags = registerAdminToken(fs, getenv)
 	return c
+}
+
+// ready resolves the admin token from the parsed flags and the
+// environment, warning on stderr about a token file others can read.
+func (c *adminClient) ready(stderr io.Writer) error {
+	token, err := c.tokenFlags.resolve(stderr)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return errors.New("no admin token: give --admin-token-file, or set HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN")
+	}
+	c.token = token
+	return nil
 }
 
 // call sends a request and decodes the JSON answer into out; an error
 // response becomes an error with the server's message and remedy.
 func (c *adminClient) call(ctx context.Context, method, path string, body, out any) error {
 	if c.token == "" {
-		return errors.New("give --admin-token or set HIGATE_ADMIN_TOKEN")
+		return errors.New("no admin token: give --admin-token-file, or set HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN")
 	}
 	var rd io.Reader
 	if body != nil {
@@ -105,7 +121,11 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 	role := fs.String("role", "standby", "active or standby")
 	code := fs.Bool("phone-code", false, "get a code to type on the phone instead of a QR code")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for the phone")
+	poll := fs.Duration("poll", time.Second, "how often to ask the gateway how the pairing stands")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.ready(stderr); err != nil {
 		return err
 	}
 	if *number == "" {
@@ -116,7 +136,13 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 		map[string]string{"number": *number, "transport": "whatsmeow", "role": *role}, nil)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Code == http.StatusConflict {
-		err = c.call(ctx, "POST", path, nil, nil) // already there: pair it again
+		// Already there: pair it again. A 409 for another reason (the
+		// instance has an active number and --role is active) leaves a
+		// number that is not there, and that conflict is what to show.
+		var again *apiError
+		if rerr := c.call(ctx, "POST", path, nil, nil); !errors.As(rerr, &again) || again.Code != http.StatusNotFound {
+			err = rerr
+		}
 	}
 	if err != nil {
 		return err
@@ -131,9 +157,12 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "On the phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, and type:\n\n    %s\n\n", pc.PairCode)
 	}
 	deadline := time.Now().Add(*wait)
-	lastQR := ""
+	// The state is polled every --poll but printed once, when it changes
+	// (a new QR code, a new error), so the terminal shows what happened.
+	type pairingState struct{ Step, QR, Message string }
+	var last pairingState
 	for {
-		var st struct{ Step, QR, Message string }
+		var st pairingState
 		if err := c.call(ctx, "GET", path, nil, &st); err != nil {
 			return err
 		}
@@ -143,13 +172,22 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return nil
 		case "timeout":
 			return errors.New("no phone scanned the code in time; run higate pair again")
-		case "error":
-			fmt.Fprintln(stderr, "pairing:", st.Message, "- retrying")
-		case "code":
-			if st.QR != "" && st.QR != lastQR && !*code {
-				lastQR = st.QR
-				fmt.Fprintln(stdout, "Scan with WhatsApp > Linked devices > Link a device:")
-				qr.Terminal(stdout, st.QR)
+		}
+		if st != last {
+			prev := last
+			last = st
+			switch st.Step {
+			case "waiting":
+				fmt.Fprintf(stdout, "Waiting for WhatsApp (%s)...\n", st.Message)
+			case "code":
+				if st.QR != "" && st.QR != prev.QR && !*code {
+					fmt.Fprintln(stdout, "Scan with WhatsApp > Linked devices > Link a device:")
+					qr.Terminal(stdout, st.QR)
+				}
+			case "scanned":
+				fmt.Fprintln(stdout, "The phone scanned the code; finishing the link...")
+			case "error":
+				fmt.Fprintln(stderr, "pairing:", st.Message, "- retrying")
 			}
 		}
 		if time.Now().After(deadline) {
@@ -158,7 +196,7 @@ func pairCmd(ctx context.Context, args []string, getenv func(string) string, std
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Second):
+		case <-time.After(*poll):
 		}
 	}
 }
@@ -171,6 +209,9 @@ func rotateCmd(ctx context.Context, args []string, getenv func(string) string, s
 	instance := fs.Uint64("instance", 0, "the instance")
 	to := fs.String("to", "", "the standby number to make active")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.ready(stderr); err != nil {
 		return err
 	}
 	if *to == "" {
@@ -190,6 +231,9 @@ func numbersCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs.SetOutput(stderr)
 	c := adminFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.ready(stderr); err != nil {
 		return err
 	}
 	var out struct {

@@ -25,6 +25,11 @@ type config struct {
 	Retention  time.Duration
 	WATyping   bool          // whatsmeow numbers show "typing…" before each send
 	Billing    billingConfig // PayPal and mail (billing.go)
+
+	// WebhookAllowPrivate lets webhooks reach loopback, private and CGNAT
+	// addresses (receivers on the operator's LAN); --demo implies it.
+	WebhookAllowPrivate bool
+	Backups             backupSchedule // scheduled backups (backup.go); off without a directory
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -39,7 +44,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs.StringVar(&c.Addr, "addr", env("HIGATE_ADDR", "127.0.0.1:8080"), "listen address (HIGATE_ADDR)")
 	fs.StringVar(&c.Data, "data", env("HIGATE_DATA", "./data"), "data directory (HIGATE_DATA)")
-	fs.StringVar(&c.AdminToken, "admin-token", env("HIGATE_ADMIN_TOKEN", ""), "admin API bearer token; admin routes are off without one (HIGATE_ADMIN_TOKEN)")
+	adminToken := registerAdminToken(fs, getenv) // admin routes are off without a token
 	sandbox, err := strconv.ParseBool(env("HIGATE_SANDBOX", "true"))
 	if err != nil {
 		return c, fmt.Errorf("HIGATE_SANDBOX: %w", err)
@@ -66,6 +71,23 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("HIGATE_WA_TYPING: %w", err)
 	}
 	fs.BoolVar(&c.WATyping, "wa-typing", typing, "real numbers show a typing indicator before each send, as a person would (HIGATE_WA_TYPING)")
+	allowPrivate, err := strconv.ParseBool(env("HIGATE_WEBHOOK_ALLOW_PRIVATE", "false"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_WEBHOOK_ALLOW_PRIVATE: %w", err)
+	}
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate,
+		"let webhooks reach loopback, private and CGNAT addresses, for receivers on your LAN; --demo implies it (HIGATE_WEBHOOK_ALLOW_PRIVATE)")
+	fs.StringVar(&c.Backups.Dir, "backup-dir", env("HIGATE_BACKUP_DIR", ""), "write a backup into this directory every --backup-every; off when empty (HIGATE_BACKUP_DIR)")
+	every, err := time.ParseDuration(env("HIGATE_BACKUP_EVERY", "6h"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_BACKUP_EVERY: %w", err)
+	}
+	fs.DurationVar(&c.Backups.Every, "backup-every", every, "how often to write a scheduled backup (HIGATE_BACKUP_EVERY)")
+	keep, err := strconv.Atoi(env("HIGATE_BACKUP_KEEP", "14"))
+	if err != nil {
+		return c, fmt.Errorf("HIGATE_BACKUP_KEEP: %w", err)
+	}
+	fs.IntVar(&c.Backups.Keep, "backup-keep", keep, "how many scheduled backups to keep, newest first (HIGATE_BACKUP_KEEP)")
 	if err := c.Billing.register(fs, env); err != nil {
 		return c, err
 	}
@@ -75,6 +97,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("--log-level: %w", err)
 	}
+	if c.AdminToken, err = adminToken.resolve(stderr); err != nil {
+		return c, err
+	}
+	// The demo runs on a developer's machine, where the receiver they try
+	// is on localhost.
+	c.WebhookAllowPrivate = c.WebhookAllowPrivate || c.Demo
 	return c, c.Validate()
 }
 
@@ -86,11 +114,17 @@ func (c config) Validate() error {
 	if strings.TrimSpace(c.Data) == "" {
 		return errors.New("--data must name a directory")
 	}
+	if c.Backups.Dir != "" && c.Backups.Every < time.Minute {
+		return errors.New("--backup-every must be at least 1m")
+	}
+	if c.Backups.Dir != "" && c.Backups.Keep < 1 {
+		return errors.New("--backup-keep must be at least 1")
+	}
 	if c.Demo && !c.Sandbox {
 		return errors.New("--demo needs the sandbox (--sandbox=true)")
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
-		return errors.New("--admin-token must be at least 16 characters")
+		return errors.New("the admin token (--admin-token-file, HIGATE_ADMIN_TOKEN) must be at least 16 characters")
 	}
 	if c.JobExpiry < time.Minute {
 		return errors.New("--job-expiry must be at least 1m")

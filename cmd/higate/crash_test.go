@@ -18,14 +18,11 @@ import (
 )
 
 // TestMain lets the test binary run as the server: the crash test starts
-// it as a child process and kills it with SIGKILL.
+// it as a child process and kills it with SIGKILL. The child ends as main
+// does (report).
 func TestMain(m *testing.M) {
 	if os.Getenv("HIGATE_TEST_SERVE") == "1" {
-		if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		os.Exit(report(run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr), os.Stderr))
 	}
 	os.Exit(m.Run())
 }

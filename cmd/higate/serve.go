@@ -14,7 +14,6 @@ import (
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/gateway/wameow"
-	"higate/quota"
 	"higate/registry"
 	"higate/web"
 	"higate/web/webhook"
@@ -44,14 +43,22 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if cfg.Demo && cfg.AdminToken == "" {
-		cfg.AdminToken = registry.RandomHex(24)
+	var demo demoCreds
+	if cfg.Demo {
+		// The same credentials every start (demo.go); an admin token
+		// given by flag or environment wins over the stored one.
+		if demo, err = loadDemo(cfg.Data, store, log); err != nil {
+			return err
+		}
+		if cfg.AdminToken == "" {
+			cfg.AdminToken = demo.AdminToken
+		}
 	}
 	if cfg.AdminToken == "" {
-		log.Warn("no admin token: the admin API is off (set --admin-token or HIGATE_ADMIN_TOKEN)")
+		log.Warn("no admin token: the admin API is off (set --admin-token-file, HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN)")
 	}
 
-	hooks := webhook.New(webhook.Options{Store: store, Logger: log, Deactivated: func(a registry.Account) {
+	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, Deactivated: func(a registry.Account) {
 		log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
 	}})
 	gw := gateway.NewService(gateway.Options{
@@ -80,24 +87,34 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopBilling()
+	if cfg.Backups.Dir != "" {
+		// Like the webhook sender, the schedule stops after HTTP, before the store.
+		backupCtx, stopBackups := context.WithCancel(context.WithoutCancel(ctx))
+		backupsDone := make(chan struct{})
+		go func() { cfg.Backups.run(backupCtx, store, cfg.Data, log); close(backupsDone) }()
+		defer func() { stopBackups(); <-backupsDone }()
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	// done ends the web pages' live streams when shutdown begins; Shutdown
+	// would otherwise wait for every open page until its timeout.
+	done := make(chan struct{})
 	srv := &http.Server{
-		Handler:           web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing, AdminToken: cfg.AdminToken, Logger: log}),
+		Handler: web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing,
+			AdminToken: cfg.AdminToken, Logger: log, Done: done, DataDir: cfg.Data, Version: version}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
+	srv.RegisterOnShutdown(func() { close(done) })
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "higate %s listening on %s\n", version, base)
 	if cfg.Demo {
-		if err := printDemo(stdout, store, base, cfg.AdminToken); err != nil {
-			return err
-		}
+		printDemo(stdout, base, demo, cfg.AdminToken, filepath.Join(cfg.Data, demoFileName))
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -138,37 +155,21 @@ func seedSandbox(store *registry.Store) error {
 	if _, err := store.Number(sandboxNumber); err == nil {
 		return nil
 	}
+	if _, err := store.ActiveNumber(registry.SandboxInstance); err == nil {
+		return nil // the operator rotated another number in and removed this one
+	}
 	_, err := store.AddNumber(registry.Number{Number: sandboxNumber, Instance: registry.SandboxInstance,
 		Transport: "sim", Role: registry.RoleActive})
 	return err
 }
 
-const demoEmail = "demo@higate.local"
-
-// printDemo gives the demo Trial account a fresh secret (only its hash is
-// stored, so a restart cannot print the old one) and prints it with the
-// admin token and curl lines to try.
-func printDemo(w io.Writer, store *registry.Store, base, adminToken string) error {
-	accts, err := store.Accounts()
-	if err != nil {
-		return err
-	}
-	var creds registry.Credentials
-	for _, a := range accts {
-		if a.Email == demoEmail {
-			creds, err = store.RotateSecret(a.ClientID)
-			break
-		}
-	}
-	if creds.ClientID == "" && err == nil {
-		creds, err = store.CreateAccount(registry.NewAccount{Email: demoEmail, Plan: quota.Trial, Instance: registry.SandboxInstance})
-	}
-	if err != nil {
-		return fmt.Errorf("demo account: %w", err)
-	}
+// printDemo prints the demo Trial account's credentials and the admin
+// token with curl lines to try. They are the same on every start: file is
+// where they are kept (loadDemo).
+func printDemo(w io.Writer, base string, creds demoCreds, adminToken, file string) {
 	auth := fmt.Sprintf(`-H "X-WM-CLIENT-ID: %s" -H "X-WM-CLIENT-SECRET: %s"`, creds.ClientID, creds.ClientSecret)
 	fmt.Fprintf(w, `
-Demo account (Trial, sandbox instance 0)
+Demo account (Trial, sandbox instance 0); the same on every start, kept in %[8]s
   client ID:     %[2]s
   client secret: %[3]s
   admin token:   %[4]s
@@ -189,8 +190,13 @@ curl -s %[1]s/v3/whatsapp/jobs/$JOB %[5]s
 4. Admin: instances and numbers:
 curl -s %[1]s/admin/api/instances -H "Authorization: Bearer %[4]s"
 
-`, base, creds.ClientID, creds.ClientSecret, adminToken, auth, demoPNG, demoPDF)
-	return nil
+Web pages:
+  sandbox phone     %[1]s/sandbox/chat/+12025550108/+15550000001  (be that user in the browser; any number at %[1]s/sandbox/)
+  opt-in page       %[1]s/join/0
+  developer portal  %[1]s/portal/   (sign in with the client ID and secret above)
+  operator console  %[1]s/console/  (sign in with the admin token)
+
+`, base, creds.ClientID, creds.ClientSecret, adminToken, auth, demoPNG, demoPDF, file)
 }
 
 // A 1x1 PNG and a minimal PDF, base64, for the demo's curl lines.

@@ -149,6 +149,7 @@ func (num *Number) run(s *session) {
 			num.mu.Unlock()
 			s.handle(ev)
 			num.markHandled(last)
+			num.net.inboundHandled(ev)
 			if handled++; handled%ackEvery == 0 {
 				num.flushAck()
 			}
@@ -226,7 +227,7 @@ func (n *Network) Inbound(ctx context.Context, from, to, text string) error {
 		return err
 	}
 	ev := gateway.Event{Kind: gateway.EventInbound, Gateway: to, At: n.now().Round(0), MessageID: newMessageID(), From: from, Text: text}
-	return num.deliverInbound(ctx, ev)
+	return n.inbound(ctx, num, ev)
 }
 
 // GroupInbound is member `from` writing text in the group: every attached
@@ -288,6 +289,7 @@ func (num *Number) deliverInbound(ctx context.Context, ev gateway.Event) error {
 			num.mu.Unlock()
 			defer s.calls.Done()
 			s.handle(ev)
+			num.net.inboundHandled(ev)
 			return nil
 		}
 		ch := s.changed()

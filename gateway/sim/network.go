@@ -31,6 +31,10 @@ type Network struct {
 	// users up from many goroutines and rarely adds one.
 	users sync.Map
 
+	// media keeps the bytes of the media in the inboxes (media.go).
+	media mediaStore
+	done  chan struct{} // closed by Close
+
 	mu      sync.RWMutex
 	numbers map[string]*Number // gateway numbers ever attached
 	groups  map[string]*group  // by ID
@@ -52,6 +56,13 @@ func Open(dir string, opts Options) (*Network, error) {
 		groups:   make(map[string]*group),
 		stopSync: make(chan struct{}),
 		syncDone: make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	switch {
+	case opts.MediaLimit == 0:
+		n.media.limit = defaultMediaLimit
+	case opts.MediaLimit > 0:
+		n.media.limit = opts.MediaLimit
 	}
 	if n.now == nil {
 		n.now = time.Now
@@ -87,6 +98,7 @@ func (n *Network) Close() error {
 	if n.closed.Swap(true) {
 		return nil
 	}
+	close(n.done)
 	for _, num := range n.numberList() {
 		num.Stop()
 		num.stopFaultTimer()

@@ -143,7 +143,7 @@ func (num *Number) Send(ctx context.Context, msg gateway.Outbound) error {
 		return err
 	}
 	if msg.GroupID != "" {
-		return num.sendGroup(m, msg.GroupID)
+		return num.sendGroup(m, msg.GroupID, msg.Media)
 	}
 	if !num.sent.reserve(m.ID) {
 		return nil
@@ -160,7 +160,7 @@ func (num *Number) Send(ctx context.Context, msg gateway.Outbound) error {
 		// order, so a restart shows messages in the order they arrived.
 		err = num.enqueue(buf, pending{ev: num.deliveredEvent(m)}, true)
 		if err == nil {
-			u.deliver(m, true)
+			num.net.deliverTo(u, m, true, msg.Media)
 		}
 		u.mu.Unlock()
 	}
@@ -209,8 +209,9 @@ func (num *Number) message(msg gateway.Outbound) (Message, error) {
 	return m, nil
 }
 
-// sendGroup fans m out to every member of the group except this number.
-func (num *Number) sendGroup(m Message, groupID string) error {
+// sendGroup fans m out to every member of the group except this number;
+// media is its image or document.
+func (num *Number) sendGroup(m Message, groupID string, media []byte) error {
 	n := num.net
 	n.mu.RLock()
 	g := n.groups[groupID]
@@ -249,7 +250,7 @@ func (num *Number) sendGroup(m Message, groupID string) error {
 		c.To = member
 		u := n.user(member)
 		u.mu.Lock()
-		u.deliver(c, true)
+		n.deliverTo(u, c, true, media)
 		u.mu.Unlock()
 	}
 	return nil

@@ -56,7 +56,7 @@ func (n *Network) apply(r *record) {
 		n.replayNumber(r.GW).profile = gateway.Profile{Image: r.Image, About: r.About}
 	case opInbox:
 		if r.Msg != nil {
-			n.user(r.N).deliver(*r.Msg, r.Unread)
+			n.deliverTo(n.user(r.N), *r.Msg, r.Unread, nil)
 		}
 	case opSent:
 		num := n.replayNumber(r.GW)
@@ -93,12 +93,12 @@ func (n *Network) replaySend(r *record) {
 	m := *r.Msg
 	num.sent.reserve(m.ID)
 	if m.To != "" {
-		n.user(m.To).deliver(m, true)
+		n.deliverTo(n.user(m.To), m, true, nil)
 	} else {
 		for _, to := range r.To {
 			c := m
 			c.To = to
-			n.user(to).deliver(c, true)
+			n.deliverTo(n.user(to), c, true, nil)
 		}
 	}
 	num.replayQueue(r.Seq, num.deliveredEvent(m), false)

@@ -13,7 +13,12 @@
 // Memory stays bounded however many messages the network carries, as a
 // long demo or a load test needs. An inbox keeps its user's last 1,000
 // messages: older ones drop out, and one that drops out unread is never
-// reported read. A gateway number remembers the IDs of the last 100,000
+// reported read. The bytes of the inboxes' images and documents are kept
+// in memory, and only while a message in an inbox refers to them, up to
+// Options.MediaLimit (64 MiB by default); a user's own last 100 messages
+// are kept in memory for Conversation. Neither is journaled, so neither
+// outlives the network; the inboxes do. Watch tells a user's phone when
+// their conversations change. A gateway number remembers the IDs of the last 100,000
 // messages it delivered to drop resends, as WhatsApp too recognises only
 // recent ones. The journal grows with every message until the next Open,
 // which compacts it once it holds more than twice the records the state
@@ -48,12 +53,17 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives debug records of faults and journal trouble.
 	Logger *slog.Logger
+	// MediaLimit is how many bytes of the inboxes' media the network keeps
+	// in memory for Media, newest first: 0 means 64 MiB, a negative value
+	// none.
+	MediaLimit int
 }
 
 // Message is one message as a simulated user received it. For a group
 // message every member gets a copy whose To is that member and whose Group
-// is the group's name. Media bytes are not kept, only their size and hash,
-// so a long benchmark does not hold every image in memory.
+// is the group's name. It carries its media's size and hash, not the bytes:
+// the network keeps those apart, bounded (Network.Media), so a long
+// benchmark does not hold every image in memory.
 type Message struct {
 	ID       string              `json:"id"`
 	From     string              `json:"from"` // the gateway number that sent it

@@ -22,10 +22,12 @@ type user struct {
 	number string
 	off    atomic.Bool // set off WhatsApp by SetOnWhatsApp; everyone else is on it
 
-	mu      sync.Mutex
-	inbox   []kept           // the last inboxLimit messages, oldest first
-	dropped int              // messages that have dropped out of the inbox
-	unread  map[string][]int // gateway number -> positions not yet read, ascending
+	mu       sync.Mutex
+	inbox    []kept           // the last inboxLimit messages, oldest first
+	dropped  int              // messages that have dropped out of the inbox
+	unread   map[string][]int // gateway number -> positions not yet read, ascending
+	said     []said           // the last saidLimit messages the user sent (conversation.go)
+	watchers []chan struct{}  // Watch's channels
 }
 
 // user returns the simulated user `number`, creating it. Creating one needs
@@ -151,13 +153,16 @@ func (n *Network) Read(number, gw string) error {
 		return err
 	}
 	delete(u.unread, gw)
+	u.changed()
 	return nil
 }
 
 // deliver appends m to user u's inbox, as unread if unread is set, and
 // lets the oldest message drop out past inboxLimit. One that drops out
-// unread is never reported read.
-func (u *user) deliver(m Message, unread bool) {
+// unread is never reported read. It returns the media hash of the message
+// that dropped out, "" if none did or it had no media. Callers go through
+// Network.deliverTo, which keeps the media and tells the watchers.
+func (u *user) deliver(m Message, unread bool) (gone string) {
 	if unread {
 		if u.unread == nil {
 			u.unread = make(map[string][]int)
@@ -166,7 +171,7 @@ func (u *user) deliver(m Message, unread bool) {
 	}
 	u.inbox = append(u.inbox, u.keep(m))
 	if len(u.inbox) <= inboxLimit {
-		return
+		return ""
 	}
 	// Positions ascend, so if the oldest message is unread it is first in
 	// its sender's list.
@@ -178,11 +183,15 @@ func (u *user) deliver(m Message, unread bool) {
 			u.unread[from] = idx[1:]
 		}
 	}
+	if w := u.inbox[0].whole; w != nil {
+		gone = w.SHA256
+	}
 	// Reslicing drops the front without copying; append moves the rest to
 	// a fresh array when this one is used up.
 	u.inbox[0] = kept{}
 	u.inbox = u.inbox[1:]
 	u.dropped++
+	return gone
 }
 
 // unreadFlags tells, for each message in the inbox, whether it is unread.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,8 +22,19 @@ import (
 
 // Options configure a Sender. Zero values take the documented defaults.
 type Options struct {
-	Store  *registry.Store
-	Client *http.Client // default: 10 s timeout, no redirects
+	Store *registry.Store
+	// AllowPrivate lets webhooks reach loopback, private and CGNAT
+	// addresses (receivers on the operator's LAN); see Policy.
+	AllowPrivate bool
+	// Resolver looks up receivers' host names, when checking a URL and
+	// when dialing; default the system's.
+	Resolver Resolver
+	// Client sends the deliveries. The default dials through the Policy
+	// (every address checked as it is dialed), uses no proxy (a proxy
+	// would dial for us, unchecked), follows no redirects (a 3xx is a
+	// failed delivery) and gives up after 10 s. A Client given here
+	// replaces all of that.
+	Client *http.Client
 	Logger *slog.Logger
 	// Backoff is the wait before retry n (1-based); default exponential
 	// from 10 s to 1 h with jitter.
@@ -36,24 +48,39 @@ type Options struct {
 	Deactivated func(a registry.Account)
 }
 
-// Sender delivers the outbox. Each account has at most one delivery in
-// flight and its deliveries go in order; a slow or dead receiver delays
-// only its own account's events, never sending or other accounts.
+// Sender delivers the outbox. Each conversation (an account and an end
+// user) has at most one delivery in flight and its deliveries go in order;
+// a slow or dead receiver delays only its own account's events, never
+// sending or other accounts, and one delivery its receiver keeps refusing
+// holds back only its own conversation.
 type Sender struct {
-	opts  Options
-	store *registry.Store
-	log   *slog.Logger
-	wake  chan struct{}
+	opts   Options
+	policy Policy
+	store  *registry.Store
+	log    *slog.Logger
+	wake   chan struct{}
 
 	mu       sync.Mutex
-	inflight map[string]bool
+	inflight map[string]bool // account \x00 conversation
 }
 
 // New returns a Sender; Run delivers.
 func New(opts Options) *Sender {
+	policy := Policy{AllowPrivate: opts.AllowPrivate, Resolver: opts.Resolver}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		opts.Client = &http.Client{
+			Timeout: 10 * time.Second,
+			Transport: &http.Transport{
+				DialContext:           policy.DialContext,
+				ForceAttemptHTTP2:     true,
+				MaxIdleConns:          100,
+				MaxIdleConnsPerHost:   8,
+				IdleConnTimeout:       90 * time.Second,
+				TLSHandshakeTimeout:   10 * time.Second,
+				ResponseHeaderTimeout: 10 * time.Second,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -76,9 +103,13 @@ func New(opts Options) *Sender {
 	if opts.Poll == 0 {
 		opts.Poll = 250 * time.Millisecond
 	}
-	return &Sender{opts: opts, store: opts.Store, log: opts.Logger.With("component", "webhook"),
+	return &Sender{opts: opts, policy: policy, store: opts.Store, log: opts.Logger.With("component", "webhook"),
 		wake: make(chan struct{}, 1), inflight: map[string]bool{}}
 }
+
+// CheckURL refuses a webhook URL the sender would not deliver to; see
+// Policy.CheckURL.
+func (s *Sender) CheckURL(ctx context.Context, raw string) error { return s.policy.CheckURL(ctx, raw) }
 
 // Wake makes Run look for due deliveries now.
 func (s *Sender) Wake() {
@@ -99,19 +130,20 @@ func (s *Sender) Run(ctx context.Context) {
 			s.log.Error("read outbox", "err", err)
 		}
 		for _, d := range due {
-			if !s.claim(d.Account) {
-				continue
+			conv := d.Account + "\x00" + d.Conversation
+			if !s.claim(conv) {
+				continue // its attempt is under way
 			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				s.release(d.Account)
+				s.release(conv)
 				return
 			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer func() { <-sem; s.release(d.Account); s.Wake() }()
+				defer func() { <-sem; s.release(conv); s.Wake() }()
 				s.deliver(ctx, d)
 			}()
 		}
@@ -127,19 +159,19 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
-func (s *Sender) claim(account string) bool {
+func (s *Sender) claim(conv string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inflight[account] {
+	if s.inflight[conv] {
 		return false
 	}
-	s.inflight[account] = true
+	s.inflight[conv] = true
 	return true
 }
 
-func (s *Sender) release(account string) {
+func (s *Sender) release(conv string) {
 	s.mu.Lock()
-	delete(s.inflight, account)
+	delete(s.inflight, conv)
 	s.mu.Unlock()
 }
 
@@ -150,16 +182,18 @@ func (s *Sender) deliver(ctx context.Context, d registry.Delivery) {
 		s.log.Error("webhook account", "delivery", d.ID, "err", err)
 		return
 	}
-	status, err := s.post(ctx, a.Webhook, d.Event, "dlv_"+strconv.FormatUint(d.ID, 10), d.Body)
-	if ctx.Err() != nil && (err != nil || status >= 300) {
+	status, postErr := s.post(ctx, a.Webhook, d.Event, "dlv_"+strconv.FormatUint(d.ID, 10), d.Body)
+	if ctx.Err() != nil && (postErr != nil || status >= 300) {
 		return // shutting down: the attempt did not count; it is still pending
 	}
 	now := s.store.Now()
-	at := registry.Attempt{Status: status, OK: err == nil && status < 300, Gone: status == http.StatusGone,
+	// A 3xx is a failure too: redirects are not followed, so a receiver
+	// cannot send deliveries on to an address the policy refuses.
+	at := registry.Attempt{Status: status, OK: postErr == nil && status < 300, Gone: status == http.StatusGone,
 		Next: now.Add(s.opts.Backoff(d.Attempts + 1))}
-	at.GiveUp = !at.OK && (at.Gone || now.Sub(d.CreatedAt) >= s.opts.MaxAge)
-	if err != nil {
-		at.Error = err.Error()
+	at.GiveUp = !at.OK && (at.Gone || now.Sub(d.RetryingSince()) >= s.opts.MaxAge)
+	if postErr != nil {
+		at.Error = failure(postErr)
 	} else if !at.OK {
 		at.Error = "HTTP " + strconv.Itoa(status)
 	}
@@ -169,7 +203,11 @@ func (s *Sender) deliver(ctx context.Context, d registry.Delivery) {
 		return
 	}
 	if !at.OK {
-		s.log.Warn("webhook delivery failed", "delivery", d.ID, "account", d.Account, "status", status, "err", at.Error, "gave_up", at.GiveUp)
+		detail := at.Error // the operator's log may say more than the developer sees
+		if postErr != nil {
+			detail = postErr.Error()
+		}
+		s.log.Warn("webhook delivery failed", "delivery", d.ID, "account", d.Account, "status", status, "err", detail, "gave_up", at.GiveUp)
 	}
 	if deactivated {
 		s.log.Warn("webhook deactivated", "account", d.Account, "failures", s.opts.MaxFails)
@@ -205,14 +243,39 @@ func (s *Sender) post(ctx context.Context, w registry.Webhook, event, deliveryID
 	return resp.StatusCode, nil
 }
 
+// failure says what went wrong with an attempt that got no response, in
+// words that are safe to show the developer: whether it was the policy,
+// a timeout or anything else, and nothing of the dial error's text, which
+// would make the deliveries list a port scanner's report.
+func failure(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrTargetRefused):
+		return "target address not allowed"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	}
+	return "unreachable"
+}
+
+// ErrUnreachable is Test's error when no response came.
+var ErrUnreachable = errors.New("unreachable")
+
 // Test sends a signed "ping" to the account's webhook now, outside the
-// outbox, and returns the receiver's status.
+// outbox, and returns the receiver's status. When no response comes the
+// error is ErrUnreachable, whatever the reason: the endpoint must not tell
+// a developer which hosts and ports answer.
 func (s *Sender) Test(ctx context.Context, a registry.Account) (int, error) {
 	if a.Webhook.URL == "" {
 		return 0, errors.New("no webhook URL set")
 	}
 	body := fmt.Appendf(nil, `{"event":"ping","at":%q}`, s.store.Now().UTC().Format(time.RFC3339))
-	return s.post(ctx, a.Webhook, "ping", "dlv_test_"+strconv.FormatInt(time.Now().UnixNano(), 36), body)
+	status, err := s.post(ctx, a.Webhook, "ping", "dlv_test_"+strconv.FormatInt(time.Now().UnixNano(), 36), body)
+	if err != nil {
+		s.log.Info("webhook test unreachable", "account", a.ClientID, "err", err)
+		return 0, ErrUnreachable
+	}
+	return status, nil
 }
 
 // InboundEvent is the WhatsMate-shaped body of an inbound webhook, so
@@ -229,21 +292,25 @@ type InboundEvent struct {
 }
 
 // Inbound queues an inbound message for the webhook of the account a
-// dedicated instance belongs to. It is the gateway's Inbound hook.
+// dedicated instance belongs to (or holds it for a replay while the
+// webhook is off), in the conversation with its sender, or its group. It
+// is the gateway's Inbound hook.
 func (s *Sender) Inbound(in registry.Instance, ev gateway.Event) {
 	if !in.Dedicated || in.Owner == "" {
 		return
 	}
 	a, err := s.store.Account(in.Owner)
-	if err != nil || !a.Webhook.Wants(registry.EventInbound) {
+	if err != nil || !a.Webhook.Keeps(registry.EventInbound) {
 		return
 	}
 	body := InboundEvent{Token: a.Webhook.Token, Type: "individual", InstanceID: strconv.FormatUint(in.ID, 10),
 		GatewayNumber: phone.Digits(ev.Gateway), Number: phone.Digits(ev.From), Message: ev.Text}
+	conv := registry.Conversation(ev.From, "", "")
 	if ev.GroupID != "" {
 		body.Type, body.GroupName, body.GroupAdmin = "group", ev.GroupName, phone.Digits(ev.GroupAdmin)
+		conv = registry.Conversation("", ev.GroupAdmin, ev.GroupName)
 	}
-	if _, err := s.store.AddDelivery(a.ClientID, registry.EventInbound, body); err != nil {
+	if _, err := s.store.AddDelivery(a.ClientID, conv, registry.EventInbound, body); err != nil {
 		s.log.Error("queue inbound webhook", "err", err)
 		return
 	}

@@ -1,6 +1,7 @@
 // Package webhook delivers Enterprise webhooks: inbound messages in the
 // WhatsMate shape and job status events, signed, from the registry's
-// persisted outbox, in order per account, with retries.
+// persisted outbox, in order per conversation, with retries, and only to
+// addresses its Policy allows.
 package webhook
 
 import (

@@ -139,14 +139,32 @@ func (b *Browser) Location() string {
 // what it held.
 func (b *Browser) Fill(css, value string) {
 	b.t.Helper()
-	// Cleared by script: chromedp.SetValue(sel, "") reports that it could
-	// not set the value, as it reads back "" as no value.
-	b.Do(chromedp.WaitVisible(chromedp.CSS(css)))
-	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
-		`(function(){const e=document.querySelector(`+jsString(css)+`);e.value="";return true})()`)); err != nil {
-		b.t.Fatalf("browser: clear %s: %v", css, err)
-	}
+	// chromedp.SetValue fails to set "" (it takes the empty result for a
+	// refusal), so a script empties the field.
+	b.Eval(`(function(){const e=document.querySelector(` + jsString(css) + `);if(e)e.value="";return "ok"})()`)
 	b.Do(chromedp.SendKeys(chromedp.CSS(css), value))
+}
+
+// Submit clicks the element matching the CSS selector, a form's submit
+// button or a link, and waits until the page it leads to has loaded (Click
+// cannot tell a click that navigates from one that does not, so it may
+// return while the old page is still there). It fails after 15 s.
+func (b *Browser) Submit(css string) {
+	b.t.Helper()
+	b.Eval(`window.webtestOldPage = "yes"`)
+	b.Do(chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		// Between the pages the script may fail (no document yet): retry.
+		s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(window.webtestOldPage || "new") + " " + document.readyState`))
+		if err == nil && strings.HasPrefix(s, "new ") && s != "new loading" {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browser: clicking %s led to no new page (%q, %v)", css, s, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 // Click clicks the element matching the CSS selector and waits for the

@@ -91,7 +91,8 @@ func NewWith(t testing.TB, o Options) *Env {
 	if _, err := store.AddNumber(registry.Number{Number: SandboxGW, Instance: registry.SandboxInstance, Transport: "sim", Role: registry.RoleActive}); err != nil {
 		t.Fatal(err)
 	}
-	e.Hooks = webhook.New(webhook.Options{Store: store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
+	// Receivers in tests are httptest servers on loopback.
+	e.Hooks = webhook.New(webhook.Options{Store: store, AllowPrivate: true, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
 	e.Gateway = gateway.NewService(gateway.Options{
 		Store: store,
 		Dial: func(n registry.Number) (gateway.Transport, error) {
@@ -109,9 +110,11 @@ func NewWith(t testing.TB, o Options) *Env {
 	}
 	hooksDone := make(chan struct{})
 	go func() { e.Hooks.Run(ctx); close(hooksDone) }()
-	e.Server = httptest.NewServer(web.NewServer(web.Deps{Store: store, Gateway: e.Gateway, Sim: e.Net, Webhooks: e.Hooks, AdminToken: AdminToken}))
+	done := make(chan struct{}) // closed as the server stops, ending the pages' event streams
+	e.Server = httptest.NewServer(web.NewServer(web.Deps{Store: store, Gateway: e.Gateway, Sim: e.Net, Webhooks: e.Hooks, AdminToken: AdminToken, Done: done}))
 	e.URL = e.Server.URL
 	e.stop = func() {
+		close(done)
 		e.Server.Close()
 		cancel()
 		<-hooksDone

@@ -59,6 +59,9 @@ type Deps struct {
 	// Poll is how often a live page looks again even when the gateway
 	// reports no change (relative times, pacing edits); default 5 s.
 	Poll time.Duration
+	// Done, if set, is closed when the server shuts down: live streams end
+	// then, so that Shutdown need not wait for them.
+	Done <-chan struct{}
 }
 
 // Admin is the admin API's logic, passed in by package web: each method
@@ -106,7 +109,6 @@ type Handler struct {
 	sessions    ui.Sessions
 	limiter     *ui.Limiter
 	fingerprint string // of the admin token: sessions of another token are not valid
-	shutdowns   shutdowns
 }
 
 // New returns the console's handler.

@@ -366,7 +366,9 @@ func TestConsoleLiveStreamEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: web.NewServer(web.Deps{Store: e.Store, Gateway: e.Gateway, Sim: e.Net, AdminToken: webtest.AdminToken})}
+	done := make(chan struct{})
+	srv := &http.Server{Handler: web.NewServer(web.Deps{Store: e.Store, Gateway: e.Gateway, Sim: e.Net, AdminToken: webtest.AdminToken, Done: done})}
+	srv.RegisterOnShutdown(func() { close(done) }) // as higate serve does
 	// A connection is active while a handler runs on it.
 	var mu sync.Mutex
 	states := map[net.Conn]http.ConnState{}

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 
 	"higate/web/ui"
@@ -19,8 +18,8 @@ import (
 // pacing edits). It never polls the registry faster than that.
 //
 // A stream ends when the browser goes (the request's context), when the
-// server shuts down (http.Server.Shutdown; see shutdowns), and when the
-// session ends, in which case it tells the page to reload, which leads to
+// server shuts down (Deps.Done; Shutdown would otherwise wait for it), and
+// when the session ends, in which case it tells the page to reload, which leads to
 // the sign-in page. An open live page counts as use of the session: the
 // idle expiry counts from when it was closed, and the absolute one holds.
 
@@ -39,7 +38,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, every time.Dura
 	if err != nil {
 		return
 	}
-	ctx, stop := r.Context(), h.shutdowns.of(r)
+	ctx, stop := r.Context(), h.Done
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	sent := map[string]string{} // target -> HTML last sent
@@ -102,35 +101,4 @@ func pause(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
 	case <-stop:
 	}
 	return false
-}
-
-// shutdowns ends streams when their server shuts down. Shutdown waits for
-// active requests to finish, and a stream would never finish on its own,
-// so each stream learns of its server's shutdown through
-// http.Server.RegisterOnShutdown, registered once per server. The zero
-// value is ready.
-type shutdowns struct {
-	mu     sync.Mutex
-	closed map[*http.Server]chan struct{}
-}
-
-// of returns a channel closed when the server serving r shuts down; nil
-// (never closed) if r came from no *http.Server.
-func (s *shutdowns) of(r *http.Request) <-chan struct{} {
-	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
-	if srv == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed == nil {
-		s.closed = map[*http.Server]chan struct{}{}
-	}
-	ch, ok := s.closed[srv]
-	if !ok {
-		ch = make(chan struct{})
-		s.closed[srv] = ch
-		srv.RegisterOnShutdown(func() { close(ch) })
-	}
-	return ch
 }

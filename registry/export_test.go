@@ -1,0 +1,21 @@
+package registry
+
+// FailCommits makes every write transaction fail with err when it would
+// commit, and roll back, as a commit on a full disk does; nil ends it.
+func (s *Store) FailCommits(err error) {
+	if err == nil {
+		s.db.commitFault.Store(nil)
+		return
+	}
+	s.db.commitFault.Store(&err)
+}
+
+// FailSpools makes SpoolMedia's write fail with err, as a write on a full
+// disk does; nil ends it.
+func (s *Store) FailSpools(err error) {
+	if err == nil {
+		s.spoolFault.Store(nil)
+		return
+	}
+	s.spoolFault.Store(&err)
+}
