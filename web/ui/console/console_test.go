@@ -114,6 +114,10 @@ func TestConsoleSessions(t *testing.T) {
 	if got, _ := e.Store.FindAccounts(registry.AccountQuery{Search: "x@"}); len(got.Accounts) != 0 {
 		t.Fatal("a logged-out POST created an account")
 	}
+	// A live page whose session has gone is told to reload, which leads here.
+	if p := o.get("/console/live?from=0&ids=0"); p.status != 200 || !strings.Contains(p.body, "event: reload") {
+		t.Fatalf("logged-out live stream: %d %q", p.status, p.body)
+	}
 	if p := o.get("/console/login"); p.status != 200 || !strings.Contains(p.body, `name="token"`) {
 		t.Fatalf("sign-in page: %d %.300s", p.status, p.body)
 	}
