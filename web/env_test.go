@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -95,7 +96,11 @@ func (e *env) start() {
 	// The receivers are httptest servers on 127.0.0.1, so the harness allows
 	// private targets, as an operator with LAN receivers would; hookOptions
 	// may change that (webhook_target_test.go).
-	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true}
+	// Host names resolve to 127.0.0.1: this machine has no DNS (nor should a
+	// test reach the Internet), so a webhook at https://example.com/hook is
+	// accepted, and delivering to it is refused at once on loopback.
+	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true,
+		Resolver: loopbackDNS{}}
 	if e.hookOptions != nil {
 		e.hookOptions(&hookOpts)
 	}
@@ -264,4 +269,11 @@ func fromAPI(m sim.Message) bool { return m.Kind != "text" || strings.HasPrefix(
 func (e *env) job(a account, id string) response {
 	e.t.Helper()
 	return e.do("GET", "/v3/whatsapp/jobs/"+id, nil, a.headers()...)
+}
+
+// loopbackDNS resolves every name to 127.0.0.1.
+type loopbackDNS struct{}
+
+func (loopbackDNS) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 }

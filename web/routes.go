@@ -13,6 +13,7 @@ import (
 	"higate/web/ui/console"
 	"higate/web/ui/join"
 	"higate/web/ui/phone"
+	"higate/web/ui/portal"
 )
 
 // routes lists every route of the server.
@@ -75,6 +76,7 @@ func (s *server) routes() http.Handler {
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
+	portal.New(s.portalDeps()).Mount(r)
 	console.New(console.Deps{Store: s.Store, Gateway: s.Gateway, Admin: consoleAdmin{s}, AdminToken: s.AdminToken,
 		Sandbox: s.Sim != nil, Done: s.Done, Logger: s.log}).Mount(r)
 	if s.Sim != nil {

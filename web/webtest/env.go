@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -91,8 +92,10 @@ func NewWith(t testing.TB, o Options) *Env {
 	if _, err := store.AddNumber(registry.Number{Number: SandboxGW, Instance: registry.SandboxInstance, Transport: "sim", Role: registry.RoleActive}); err != nil {
 		t.Fatal(err)
 	}
-	// Receivers in tests are httptest servers on loopback.
-	e.Hooks = webhook.New(webhook.Options{Store: store, AllowPrivate: true, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
+	// Receivers in tests are httptest servers on loopback, and every host
+	// name resolves to 127.0.0.1: tests have no DNS and reach no one else.
+	e.Hooks = webhook.New(webhook.Options{Store: store, AllowPrivate: true, Resolver: loopbackDNS{},
+		Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
 	e.Gateway = gateway.NewService(gateway.Options{
 		Store: store,
 		Dial: func(n registry.Number) (gateway.Transport, error) {
@@ -245,4 +248,11 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// loopbackDNS resolves every name to 127.0.0.1.
+type loopbackDNS struct{}
+
+func (loopbackDNS) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 }
