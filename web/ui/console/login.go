@@ -51,8 +51,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	next := safeNext(r.PostFormValue("next"))
-	if !h.limiter.Allow(ui.ClientKey(r)) {
-		wait := int(math.Ceil(h.limiter.Every.Seconds()))
+	if ok, retry := h.limiter.Try(ui.ClientKey(r)); !ok {
+		wait := max(1, int(math.Ceil(retry.Seconds())))
 		w.Header().Set("Retry-After", fmt.Sprint(wait))
 		h.Logger.Warn("console sign-in refused: too many attempts", "client", ui.ClientKey(r))
 		h.showLogin(w, r, http.StatusTooManyRequests, next,
