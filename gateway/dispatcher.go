@@ -139,6 +139,7 @@ func (d *dispatcher) record(outcomes []registry.Outcome) <-chan error {
 			delete(d.inHandIDs, o.JobID)
 		}
 		d.mu.Unlock()
+		d.svc.changes.fire() // the queue is shorter, today's sends more
 		done <- err
 	}()
 	return done

@@ -85,6 +85,7 @@ func (s *Service) record(e registry.Event, alert bool) {
 	if err := s.store.AddEvent(e); err != nil {
 		s.log.Error("record event", "kind", e.Kind, "err", err)
 	}
+	s.changes.fire() // every event is a change an operator sees
 	if alert && s.opts.Hooks.Alert != nil {
 		s.opts.Hooks.Alert(e)
 	}

@@ -63,6 +63,7 @@ type Service struct {
 	wg      sync.WaitGroup
 
 	receipts chan Event
+	changes  changes // for Changes
 }
 
 // NewService returns a Service; Start runs it.
@@ -179,6 +180,7 @@ func (s *Service) line(number string) Transport {
 // Wake tells an instance's dispatcher to look at its queue now, starting the
 // dispatcher if the instance has none yet.
 func (s *Service) Wake(instance uint64) {
+	s.changes.fire() // its queue has changed, or its number has
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ctx == nil || s.ctx.Err() != nil {
@@ -210,6 +212,9 @@ func (s *Service) janitor() {
 		case <-t.C:
 			if _, err := s.store.SweepMedia(5 * time.Minute); err != nil {
 				s.log.Warn("sweep media", "err", err)
+			}
+			if _, err := s.store.SampleQueueDepth(); err != nil { // the console's queue-depth chart
+				s.log.Warn("sample queue depth", "err", err)
 			}
 			if p, err := s.store.Prune(); err != nil {
 				s.log.Warn("prune the registry", "err", err)
@@ -295,6 +300,7 @@ func (s *Service) RemoveNumber(number string) error {
 		return err
 	}
 	s.stopLine(number)
+	s.changes.fire()
 	return nil
 }
 

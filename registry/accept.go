@@ -154,6 +154,9 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 	if err := s.insertJob(tx, &j, now); err != nil {
 		return err
 	}
+	if err := addStats(tx, now, Minute{Accepted: 1}); err != nil { // the console's charts
+		return err
+	}
 	if req.IdempotencyKey != "" {
 		if err := tx.Bucket(bucketIdempotency).Put(pairKey(req.ClientID, req.IdempotencyKey), idempotencyValue(j.ID, sum)); err != nil {
 			return err

@@ -244,7 +244,7 @@ func dueKey(a Account) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(a.PaidThrough.Unix())), a.ClientID...)
 }
 
-// putAccount writes an account and keeps the due index in step; every
+// putAccount writes an account and keeps the due and e-mail indexes in step; every
 // write of an account goes through it. The account as it was comes through
 // the decode cache: webhook deliveries rewrite their account each time.
 func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
@@ -265,6 +265,9 @@ func (s *Store) putAccount(tx *bolt.Tx, a Account) error {
 				return err
 			}
 		}
+	}
+	if err := reindexEmail(tx, old, a); err != nil {
+		return err
 	}
 	return putJSON(ab, []byte(a.ClientID), a)
 }

@@ -29,6 +29,9 @@ func (s *Store) Prune() (Pruned, error) {
 	if err := s.pruneSessions(); err != nil {
 		return Pruned{}, err
 	}
+	if err := s.pruneStats(); err != nil {
+		return Pruned{}, err
+	}
 	cutoff := s.now().UTC().Add(-s.retention)
 	var jobs, deliveries, events [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -208,7 +208,17 @@ func (s *Store) Finish(outcomes []Outcome) error {
 				return err
 			}
 		}
-		return s.countSent(tx, sent, now)
+		if err := s.countSent(tx, sent, now); err != nil {
+			return err
+		}
+		total := 0
+		for _, n := range sent {
+			total += n
+		}
+		if total == 0 {
+			return nil
+		}
+		return addStats(tx, now, Minute{Sent: total})
 	})
 }
 
@@ -270,6 +280,9 @@ func (s *Store) end(tx *bolt.Tx, j *Job, now time.Time, state JobState, code int
 	if err := putJob(tx.Bucket(bucketJobs), u64(j.ID), *j); err != nil {
 		return err
 	}
+	if err := addStats(tx, now, Minute{Failed: 1}); err != nil {
+		return err
+	}
 	return s.statusChanged(tx, *j)
 }
 
@@ -283,6 +296,7 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 	return s.batch(func(tx *bolt.Tx) error {
 		now := s.now().UTC()
 		jb := tx.Bucket(bucketJobs)
+		delivered := 0
 		for _, id := range msgIDs {
 			var j Job
 			key, err := s.jobOfMessage(tx, id, &j)
@@ -293,6 +307,9 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 			}
 			if rank(j.State) >= rank(to) {
 				continue
+			}
+			if rank(j.State) < rank(JobDelivered) {
+				delivered++ // delivered now, or read with no delivered receipt before
 			}
 			if !j.Final() {
 				// The receipt overtook Finish (or a crash lost it): it was
@@ -313,7 +330,10 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				return err
 			}
 		}
-		return nil
+		if delivered == 0 {
+			return nil
+		}
+		return addStats(tx, now, Minute{Delivered: delivered})
 	})
 }
 

@@ -42,9 +42,11 @@ var (
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
 	bucketMeta          = []byte("meta")          // misc keys (processed PayPal events ...)
 	bucketSessions      = []byte("sessions")      // kind \x00 subject \x00 sha256(token) -> Session (see session.go)
+	bucketStats         = []byte("stats")         // u64 Unix minute -> Minute counts (see stats.go)
+	bucketEmails        = []byte("emails")        // lower-case e-mail \x00 client ID -> nothing (see accountsearch.go)
 	allBuckets          = [][]byte{bucketAccounts, bucketDue, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
 		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
-		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions}
+		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions, bucketStats, bucketEmails}
 )
 
 // Options configure a Store. The zero value is usable.
@@ -114,6 +116,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	err = guard(path, func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
 			newIndex := tx.Bucket(bucketDue) == nil
+			newEmails := tx.Bucket(bucketEmails) == nil
 			for _, b := range allBuckets {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
@@ -121,6 +124,11 @@ func Open(dir string, opts Options) (*Store, error) {
 			}
 			if newIndex {
 				if err := indexDue(tx); err != nil {
+					return err
+				}
+			}
+			if newEmails {
+				if err := indexEmails(tx); err != nil {
 					return err
 				}
 			}

@@ -10,6 +10,7 @@ import (
 
 	"higate/registry"
 	"higate/web/ui"
+	"higate/web/ui/console"
 	"higate/web/ui/join"
 	"higate/web/ui/phone"
 	"higate/web/ui/portal"
@@ -77,6 +78,8 @@ func (s *server) routes() http.Handler {
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
 	portal.New(s.portalDeps()).Mount(r)
+	console.New(console.Deps{Store: s.Store, Gateway: s.Gateway, Admin: consoleAdmin{s}, AdminToken: s.AdminToken,
+		Sandbox: s.Sim != nil, Done: s.Done, Logger: s.log}).Mount(r)
 	if s.Sim != nil {
 		phone.New(phone.Deps{Store: s.Store, Sim: s.Sim, Done: s.Done, Logger: s.log}).Mount(r)
 	}

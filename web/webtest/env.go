@@ -59,9 +59,23 @@ type Env struct {
 	stop func()
 }
 
+// Options change what NewWith starts; the zero value is what New starts.
+type Options struct {
+	// Dial makes the transport of every number whose transport is not
+	// "sim" (a fake of whatsmeow's, say); nil attaches every number to the
+	// simulated network.
+	Dial gateway.Dialer
+}
+
 // New starts a gateway on a temp directory with instance 0 and its
 // simulated number, and stops it when the test ends.
 func New(t testing.TB) *Env {
+	t.Helper()
+	return NewWith(t, Options{})
+}
+
+// NewWith is New with options.
+func NewWith(t testing.TB, o Options) *Env {
 	t.Helper()
 	e := &Env{T: t, Dir: t.TempDir(), Clock: &Clock{now: time.Now().UTC().Truncate(time.Second)}}
 	store, err := registry.Open(e.Dir, registry.Options{Now: e.Clock.Now})
@@ -83,8 +97,13 @@ func New(t testing.TB) *Env {
 	e.Hooks = webhook.New(webhook.Options{Store: store, AllowPrivate: true, Resolver: loopbackDNS{},
 		Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }})
 	e.Gateway = gateway.NewService(gateway.Options{
-		Store:   store,
-		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.Net.Attach(n.Number), nil },
+		Store: store,
+		Dial: func(n registry.Number) (gateway.Transport, error) {
+			if o.Dial != nil && n.Transport != "sim" {
+				return o.Dial(n)
+			}
+			return e.Net.Attach(n.Number), nil
+		},
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
 		Hooks:   gateway.Hooks{Inbound: e.Hooks.Inbound},
 	})
