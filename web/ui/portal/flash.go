@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"higate/web/forwarded"
 	"higate/web/ui"
 )
 
@@ -41,7 +42,7 @@ func setFlash(w http.ResponseWriter, r *http.Request, code string, n ...int) {
 		code += ":" + strconv.Itoa(n[0])
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: code, Path: Prefix, MaxAge: 60,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: forwarded.HTTPS(r), SameSite: http.SameSiteLaxMode})
 }
 
 // takeFlash puts the notice left for this page, if any, on page (as an
@@ -63,7 +64,7 @@ func flash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: Prefix, MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: forwarded.HTTPS(r), SameSite: http.SameSiteLaxMode})
 	code, num, hasNum := strings.Cut(c.Value, ":")
 	text, ok := flashText[code]
 	if !ok {

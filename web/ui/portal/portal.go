@@ -30,6 +30,7 @@ import (
 	"higate/gateway"
 	"higate/quota"
 	"higate/registry"
+	"higate/web/forwarded"
 	"higate/web/ui"
 )
 
@@ -293,7 +294,7 @@ func (h *Handler) baseURL(r *http.Request) string {
 		return h.PublicURL
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if forwarded.HTTPS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
