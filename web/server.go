@@ -45,11 +45,14 @@ type server struct {
 
 // NewServer returns the HTTP handler of every route in routes.go.
 func NewServer(d Deps) http.Handler {
+	return newServer(d).routes()
+}
+
+func newServer(d Deps) *server {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{Deps: d, log: d.Logger.With("component", "web")}
-	return s.routes()
+	return &server{Deps: d, log: d.Logger.With("component", "web")}
 }
 
 // errorBody is the body of every error response of the public API.
