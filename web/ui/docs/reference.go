@@ -79,7 +79,6 @@ type Response struct {
 	Error       bool     // the body is the documented error body
 	Fields      []Field  // for a JSON body other than the error body
 	Headers     []Header // the headers the spec names
-	Example     string
 }
 
 // Header is a response header.
@@ -264,9 +263,6 @@ func buildResponses(rs *openapi3.Responses) []Response {
 			}
 			if resp.Fields == nil {
 				resp.Fields = fields(mt.Schema, "", 0)
-				if mt.Example != nil {
-					resp.Example = indent(mt.Example)
-				}
 			}
 		}
 		resp.ContentType = strings.Join(types, ", ")
