@@ -124,7 +124,7 @@ func (e *env) start() {
 	if e.withBilling != nil {
 		e.billing = e.withBilling(e)
 	}
-	handler = web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken})
+	handler = checked(t, web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken}))
 }
 
 func (e *env) stop() {

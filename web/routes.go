@@ -11,19 +11,27 @@ import (
 	"higate/registry"
 	"higate/web/ui"
 	"higate/web/ui/console"
+	"higate/web/ui/docs"
 	"higate/web/ui/join"
 	"higate/web/ui/phone"
 	"higate/web/ui/portal"
 )
 
-// routes lists every route of the server.
+// routes is the server's handler: the router, with HEAD answered as GET.
+func (s *server) routes() http.Handler {
+	return answerHEAD(s.router())
+}
+
+// router lists every route of the server. The API routes among them are
+// those of the contract, web/openapi/openapi.yaml; web/openapi_test.go
+// checks that both list the same ones.
 //
 // HTTP behaviour common to all of them: a path is matched as it is sent;
 // one with empty, . or .. segments (/v3//whatsapp/...) is a 404 naming the
 // clean path, not a 301 to it, since clients re-send a redirected POST as
 // a GET without its body. A known path with the wrong method is a 405 with
 // an Allow header. Every GET route answers HEAD.
-func (s *server) routes() http.Handler {
+func (s *server) router() *mux.Router {
 	r := mux.NewRouter().SkipClean(true)
 	r.NotFoundHandler = s.wrap(s.notFound)
 	r.MethodNotAllowedHandler = s.wrap(s.methodNotAllowed(r))
@@ -74,6 +82,9 @@ func (s *server) routes() http.Handler {
 	r.Handle("/sandbox/api/numbers/{number}/fault", s.sandboxOnly(s.handleSandboxFault)).Methods(http.MethodPost)
 	s.billingRoutes(r) // checkout, PayPal webhook, recovery, secret rotation, admin billing (billing.go)
 
+	// The API contract, and its reference for people (a surface of its own).
+	r.Handle("/openapi.json", s.wrap(s.handleOpenAPI)).Methods(http.MethodGet, http.MethodHead)
+
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
@@ -83,7 +94,8 @@ func (s *server) routes() http.Handler {
 	if s.Sim != nil {
 		phone.New(phone.Deps{Store: s.Store, Sim: s.Sim, Done: s.Done, Logger: s.log}).Mount(r)
 	}
-	return answerHEAD(r)
+	docs.New(docs.Deps{Reference: apiReference(), Logger: s.log}).Mount(r)
+	return r
 }
 
 // answerHEAD serves a HEAD request as the GET of the same URL wherever

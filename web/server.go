@@ -50,11 +50,15 @@ type server struct {
 // NewServer returns the HTTP handler of every route in routes.go, wrapped
 // in the access log, HSTS and the trusted-proxy decision (edge.go).
 func NewServer(d Deps) http.Handler {
+	s := newServer(d)
+	return s.edge(s.routes())
+}
+
+func newServer(d Deps) *server {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{Deps: d, log: d.Logger.With("component", "web")}
-	return s.edge(s.routes())
+	return &server{Deps: d, log: d.Logger.With("component", "web")}
 }
 
 // errorBody is the body of every error response of the public API.
