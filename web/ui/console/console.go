@@ -145,7 +145,7 @@ func (h *Handler) Mount(r *mux.Router) {
 	post := func(path string, f http.HandlerFunc) {
 		r.Handle(path, ui.Protect(h.auth(f))).Methods(http.MethodPost)
 	}
-	r.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	r.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/console/login", ui.Protect(http.HandlerFunc(h.serveLogin))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/console/login", ui.Protect(http.HandlerFunc(h.login))).Methods(http.MethodPost)
 	r.Handle("/console/logout", ui.Protect(http.HandlerFunc(h.logout))).Methods(http.MethodPost)

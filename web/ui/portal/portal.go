@@ -181,7 +181,7 @@ func (h *Handler) Mount(r *mux.Router) {
 	}
 	// Anything else under /portal/: the sign-in page, or a page that says
 	// there is nothing here.
-	r.PathPrefix(Prefix).Handler(h.signedIn(h.serveNotFound))
+	r.PathPrefix(Prefix).Handler(h.signedIn(h.serveNotFound)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 }
 
 // pageFunc is a page for a signed-in developer: a is their account as it
