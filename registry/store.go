@@ -42,9 +42,10 @@ var (
 	bucketOutbox        = []byte("outbox")        // u64 -> Delivery (webhooks)
 	bucketMeta          = []byte("meta")          // misc keys (processed PayPal events ...)
 	bucketSessions      = []byte("sessions")      // kind \x00 subject \x00 sha256(token) -> Session (see session.go)
+	bucketInMedia       = []byte("inmedia")       // u64 -> InboundMedia (see inmedia.go)
 	allBuckets          = [][]byte{bucketAccounts, bucketDue, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
 		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
-		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions}
+		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions, bucketInMedia}
 )
 
 // Options configure a Store. The zero value is usable.
@@ -65,6 +66,7 @@ type Store struct {
 	jobExpiry time.Duration
 	retention time.Duration
 	msgIDs    messageIDs
+	linkKey   []byte     // signs inbound media links (inmedia.go)
 	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
 	full      *diskFull  // turns writes failing for lack of space into 503s
 	// spoolFault, when set, fails SpoolMedia's write with it (export_test.go).
@@ -129,6 +131,10 @@ func Open(dir string, opts Options) (*Store, error) {
 			}
 			ids, err := loadMessageIDs(tx)
 			s.msgIDs = ids
+			if err != nil {
+				return err
+			}
+			s.linkKey, err = loadMediaLinkKey(tx)
 			return err
 		})
 	})
