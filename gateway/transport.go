@@ -147,7 +147,7 @@ type Event struct {
 	Text       string // the text, or a media message's caption
 	GroupID    string
 	GroupName  string
-	GroupAdmin string // creator E.164
+	GroupAdmin string      // creator E.164
 	Attachment *Attachment // the image, document, audio or video the user sent; nil for text
 
 	// EventReceipt

@@ -35,7 +35,7 @@ type Network struct {
 	media mediaStore
 	// lookups counts the numbers IsOnWhatsApp was asked about (Lookups).
 	lookups atomic.Int64
-	done  chan struct{} // closed by Close
+	done    chan struct{} // closed by Close
 
 	mu      sync.RWMutex
 	numbers map[string]*Number // gateway numbers ever attached
