@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"higate/gateway"
 )
 
 // get fetches a URL of the server (a path, or an absolute URL) with
@@ -144,6 +148,37 @@ func TestInboundMediaReachesTheWebhookWithASignedLink(t *testing.T) {
 	}
 	if status, _, _ := e.get("/v3/media/"+id, a.headers()...); status != 404 {
 		t.Errorf("after the retention: %d", status)
+	}
+}
+
+// A file that cannot be kept (too large, the download failed) still
+// reaches the webhook, with an empty media_url, and nothing is stored.
+func TestInboundMediaThatCannotBeKept(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t)
+	_, instance := e.enterprise(rc, []string{"inbound"}, false)
+	in, err := e.store.Instance(mustInstance(instance))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var limits []int64
+	e.hooks.Inbound(in, gateway.Event{Kind: gateway.EventInbound, Gateway: dedicatedGW, From: "+4915112340008", Text: "huge",
+		Attachment: &gateway.Attachment{Kind: gateway.KindVideo, Mimetype: "video/mp4", Size: 1 << 30,
+			Fetch: func(_ context.Context, limit int64) ([]byte, error) {
+				limits = append(limits, limit)
+				return nil, errors.New("over the limit")
+			}}})
+	e.eventually("the webhook", func() bool { return len(rc.received()) == 1 })
+	p := rc.received()[0]
+	if url, ok := p["media_url"]; !ok || url != "" || p["mime_type"] != "video/mp4" || p["message"] != "huge" || p["caption"] != "huge" {
+		t.Fatalf("payload %v", p)
+	}
+	if len(limits) != 1 || limits[0] != 64<<20 {
+		t.Fatalf("fetched with limits %v, want 64 MB once", limits)
+	}
+	e.clock.Advance(31 * 24 * time.Hour)
+	if p, err := e.store.Prune(); err != nil || p.Media != 0 {
+		t.Fatalf("prune: %+v %v", p, err)
 	}
 }
 

@@ -337,8 +337,9 @@ type InboundEvent struct {
 	// A message with an image, document, audio or video: a signed link to
 	// the file, valid for Options.MediaLinkTTL, its type and name, and its
 	// caption (also in Message, as WhatsMate receivers read that). Left
-	// out of text messages, whose body stays WhatsMate's byte for byte.
-	MediaURL string `json:"media_url,omitempty"`
+	// out of text messages, whose body stays WhatsMate's byte for byte;
+	// media_url is "" on a media message whose file could not be kept.
+	MediaURL *string `json:"media_url,omitempty"`
 	MimeType string `json:"mime_type,omitempty"`
 	Filename string `json:"filename,omitempty"`
 	Caption  string `json:"caption,omitempty"`
@@ -365,7 +366,8 @@ func (s *Sender) Inbound(in registry.Instance, ev gateway.Event) {
 	}
 	if a := ev.Attachment; a != nil {
 		body.MimeType, body.Filename, body.Caption = a.Mimetype, a.Filename, ev.Text
-		body.MediaURL = s.keepMedia(in, a)
+		link := s.keepMedia(in, a)
+		body.MediaURL = &link
 	}
 	if _, err := s.store.AddDelivery(a.ClientID, conv, registry.EventInbound, body); err != nil {
 		s.log.Error("queue inbound webhook", "err", err)
