@@ -340,9 +340,9 @@ type InboundEvent struct {
 	// out of text messages, whose body stays WhatsMate's byte for byte;
 	// media_url is "" on a media message whose file could not be kept.
 	MediaURL *string `json:"media_url,omitempty"`
-	MimeType string `json:"mime_type,omitempty"`
-	Filename string `json:"filename,omitempty"`
-	Caption  string `json:"caption,omitempty"`
+	MimeType string  `json:"mime_type,omitempty"`
+	Filename string  `json:"filename,omitempty"`
+	Caption  string  `json:"caption,omitempty"`
 }
 
 // Inbound queues an inbound message for the webhook of the account a
