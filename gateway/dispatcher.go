@@ -179,8 +179,7 @@ func (d *dispatcher) send(ctx context.Context, active registry.Number, j registr
 	if t == nil {
 		return d.retry(j, "the gateway number is not running")
 	}
-	msg := Outbound{ID: j.MessageID, To: j.To, Kind: MessageKind(j.Kind), Text: j.Text,
-		Caption: j.Caption, Filename: j.Filename, Mimetype: j.Mimetype}
+	msg := outboundOf(j)
 	if j.Media != "" {
 		data, err := s.store.Media(j.Media)
 		if err != nil {

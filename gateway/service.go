@@ -45,6 +45,8 @@ type Options struct {
 	Backoff func(attempt int) time.Duration
 	// SendTimeout bounds one send; default 60 s.
 	SendTimeout time.Duration
+	// Lookups limits the is-on-WhatsApp queries of CheckOnWhatsApp.
+	Lookups LookupLimit
 }
 
 // Service runs the gateway numbers of every instance: their transports,
@@ -64,6 +66,7 @@ type Service struct {
 
 	receipts chan Event
 	changes  changes // for Changes
+	lookups  lookups // CheckOnWhatsApp's cache and rate limits (lookup.go)
 }
 
 // NewService returns a Service; Start runs it.
@@ -219,7 +222,7 @@ func (s *Service) janitor() {
 			if p, err := s.store.Prune(); err != nil {
 				s.log.Warn("prune the registry", "err", err)
 			} else if p != (registry.Pruned{}) {
-				s.log.Info("pruned the registry past its retention", "jobs", p.Jobs, "deliveries", p.Deliveries, "events", p.Events)
+				s.log.Info("pruned the registry past its retention", "jobs", p.Jobs, "deliveries", p.Deliveries, "events", p.Events, "media", p.Media)
 			}
 		}
 	}

@@ -19,6 +19,10 @@ const (
 	KindImage    MessageKind = "image"
 	KindDocument MessageKind = "document"
 	KindURL      MessageKind = "url"
+	KindAudio    MessageKind = "audio"    // Media; Ogg/Opus goes as a voice note (IsVoiceNote)
+	KindVideo    MessageKind = "video"    // Media, Caption
+	KindLocation MessageKind = "location" // Location
+	KindContact  MessageKind = "contact"  // Contact, as a vCard
 )
 
 // Outbound is one message handed to a transport. ID is the WhatsApp message
@@ -33,7 +37,9 @@ type Outbound struct {
 	Caption  string
 	Filename string
 	Mimetype string
-	Media    []byte // decoded image or document bytes
+	Media    []byte   // decoded image, document, audio or video bytes
+	Location Location // KindLocation
+	Contact  Contact  // KindContact
 }
 
 // Group is a WhatsApp group the gateway number is a member of.
@@ -65,6 +71,13 @@ type Transport interface {
 	Send(ctx context.Context, msg Outbound) error
 	Groups(ctx context.Context) ([]Group, error)
 	OnWhatsApp(ctx context.Context, number string) (bool, error)
+	// IsOnWhatsApp asks, in one query where the network allows it, which
+	// of numbers (E.164) have a WhatsApp account: the answers are in the
+	// order of numbers. A number that is not E.164 is not on WhatsApp. It
+	// fails as a whole (ErrNotConnected while offline). Callers that take
+	// numbers from clients go through Service.CheckOnWhatsApp, which
+	// caches answers and rate-limits the queries.
+	IsOnWhatsApp(ctx context.Context, numbers []string) ([]bool, error)
 	SetProfile(ctx context.Context, p Profile) error
 }
 
@@ -131,10 +144,11 @@ type Event struct {
 	// EventInbound
 	MessageID  string
 	From       string // sender E.164
-	Text       string
+	Text       string // the text, or a media message's caption
 	GroupID    string
 	GroupName  string
-	GroupAdmin string // creator E.164
+	GroupAdmin string      // creator E.164
+	Attachment *Attachment // the image, document, audio or video the user sent; nil for text
 
 	// EventReceipt
 	MessageIDs []string

@@ -26,6 +26,22 @@ const (
 	TrialTerm        = 14 * 24 * time.Hour
 )
 
+// Limits of the kinds beyond WhatsMate's. Audio and video take WhatsApp's
+// own limit for both (16 MB, what its apps and the Cloud API accept), so
+// whatever a phone could send goes through; the request body is then some
+// 21 MB of base64, read whole, which is why they stop there rather than
+// at WhatsApp's 100 MB for documents.
+const (
+	MaxAudioBytes   = 16 << 20 // decoded
+	MaxVideoBytes   = 16 << 20 // decoded
+	MaxPlaceChars   = 256      // a location's name or address, code points after NFC
+	MaxContactChars = 256      // a contact's name, code points after NFC
+	// MaxInboundMediaBytes is the largest file a user sends to a dedicated
+	// number that the gateway downloads and keeps for the webhook; a larger
+	// one reaches the webhook without its media_url.
+	MaxInboundMediaBytes = 64 << 20
+)
+
 // Limits are the numbers a plan (or an operator's override) allows.
 type Limits struct {
 	Daily      int `json:"daily"`      // messages per 24-hour window

@@ -19,7 +19,7 @@ import (
 type SendRequest struct {
 	ClientID       string
 	Instance       uint64
-	Kind           string // text, image, document, url
+	Kind           string // text, image, document, url, audio, video, location, contact
 	To             string // E.164, for a single message
 	GroupName      string // for a group message
 	GroupAdmin     string
@@ -28,6 +28,12 @@ type SendRequest struct {
 	Filename       string
 	Mimetype       string
 	Media          string
+	Latitude       float64 // location, degrees
+	Longitude      float64
+	PlaceName      string // location, optional
+	PlaceAddress   string // location, optional
+	ContactName    string // contact
+	ContactNumber  string // contact, E.164
 	IdempotencyKey string
 }
 
@@ -149,6 +155,8 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 		Account: req.ClientID, Instance: req.Instance, Priority: PriorityAPI, Kind: req.Kind, To: req.To,
 		GroupName: req.GroupName, GroupAdmin: req.GroupAdmin, Text: req.Text, Caption: req.Caption,
 		Filename: req.Filename, Mimetype: req.Mimetype, Media: req.Media, CountedAt: now,
+		Latitude: req.Latitude, Longitude: req.Longitude, PlaceName: req.PlaceName, PlaceAddress: req.PlaceAddress,
+		ContactName: req.ContactName, ContactNumber: req.ContactNumber,
 		IdempotencyKey: req.IdempotencyKey,
 	}
 	if err := s.insertJob(tx, &j, now); err != nil {
@@ -178,7 +186,17 @@ func (req SendRequest) fingerprint() [sha256.Size]byte {
 	}
 	endpoint := "POST /v3/whatsapp/" + scope + "/" + req.Kind + "/message/" + strconv.FormatUint(req.Instance, 10)
 	h := sha256.New()
-	for _, f := range []string{endpoint, req.To, req.GroupName, req.GroupAdmin, req.Text, req.Caption, req.Filename, req.Mimetype, req.Media} {
+	fields := []string{endpoint, req.To, req.GroupName, req.GroupAdmin, req.Text, req.Caption, req.Filename, req.Mimetype, req.Media}
+	switch req.Kind {
+	// Only these kinds add their fields, so the fingerprints of the others
+	// stay what earlier versions stored with their keys.
+	case "location":
+		fields = append(fields, strconv.FormatFloat(req.Latitude, 'g', -1, 64), strconv.FormatFloat(req.Longitude, 'g', -1, 64),
+			req.PlaceName, req.PlaceAddress)
+	case "contact":
+		fields = append(fields, req.ContactName, req.ContactNumber)
+	}
+	for _, f := range fields {
 		// Each field is length-prefixed, so no two requests share an encoding.
 		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
 		h.Write([]byte(f))
@@ -197,11 +215,13 @@ func notRegistered(recipient, gateway string) *Error {
 }
 
 // planAllows says whether a plan may send a kind of message. Every plan of
-// DESIGN.md may send all four kinds; the check stays so an operator's plan
-// table can take one away without touching the accept path.
+// DESIGN.md may send all eight kinds: audio, video, locations and contacts
+// cost WhatsApp no more than an image or a document, and a plan's daily
+// limit already bounds them. The check stays so an operator's plan table
+// can take one away without touching the accept path.
 func planAllows(p quota.Plan, kind string) error {
 	switch kind {
-	case "text", "image", "document", "url":
+	case "text", "image", "document", "url", "audio", "video", "location", "contact":
 		return nil
 	}
 	return Errorf(CodeNotInPlan, "upgrade your plan", "%s messages are not in the %s plan", kind, p)

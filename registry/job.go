@@ -35,7 +35,7 @@ type Job struct {
 	Account        string    `json:"account,omitempty"` // empty for system replies
 	Instance       uint64    `json:"instance"`
 	Priority       uint8     `json:"priority"`
-	Kind           string    `json:"kind"` // text, image, document, url
+	Kind           string    `json:"kind"` // text, image, document, url, audio, video, location, contact
 	To             string    `json:"to,omitempty"`
 	GroupName      string    `json:"group_name,omitempty"`
 	GroupAdmin     string    `json:"group_admin,omitempty"`
@@ -44,8 +44,14 @@ type Job struct {
 	Caption        string    `json:"caption,omitempty"`
 	Filename       string    `json:"filename,omitempty"`
 	Mimetype       string    `json:"mimetype,omitempty"`
-	Media          string    `json:"media,omitempty"` // SHA-256 of the spooled media file
-	MessageID      string    `json:"message_id"`      // fixed before the first attempt, reused on retries
+	Media          string    `json:"media,omitempty"`     // SHA-256 of the spooled media file
+	Latitude       float64   `json:"latitude,omitempty"`  // a location's, in degrees
+	Longitude      float64   `json:"longitude,omitempty"` // a location's, in degrees
+	PlaceName      string    `json:"place_name,omitempty"`
+	PlaceAddress   string    `json:"place_address,omitempty"`
+	ContactName    string    `json:"contact_name,omitempty"`
+	ContactNumber  string    `json:"contact_number,omitempty"` // E.164
+	MessageID      string    `json:"message_id"`               // fixed before the first attempt, reused on retries
 	State          JobState  `json:"state"`
 	Waiting        string    `json:"waiting,omitempty"` // why a queued job is not moving
 	Attempts       int       `json:"attempts"`

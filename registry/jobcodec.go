@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,6 +47,17 @@ const (
 	jobCreatedAt      protowire.Number = 26
 	jobUpdatedAt      protowire.Number = 27
 	jobExpiresAt      protowire.Number = 28
+
+	// The fields of the kinds beyond WhatsMate's. They start at 40, leaving
+	// the numbers before free for fields added meanwhile on other branches;
+	// a gap costs nothing. Degrees are doubles (fixed 64 bits), as protobuf
+	// stores them.
+	jobLatitude      protowire.Number = 40
+	jobLongitude     protowire.Number = 41
+	jobPlaceName     protowire.Number = 42
+	jobPlaceAddress  protowire.Number = 43
+	jobContactName   protowire.Number = 44
+	jobContactNumber protowire.Number = 45
 )
 
 // encodeJob returns the stored form of j. Zero fields are left out.
@@ -81,6 +93,12 @@ func encodeJob(j Job) ([]byte, error) {
 	b = appendTime(b, jobCreatedAt, j.CreatedAt)
 	b = appendTime(b, jobUpdatedAt, j.UpdatedAt)
 	b = appendTime(b, jobExpiresAt, j.ExpiresAt)
+	b = appendDouble(b, jobLatitude, j.Latitude)
+	b = appendDouble(b, jobLongitude, j.Longitude)
+	b = appendString(b, jobPlaceName, j.PlaceName)
+	b = appendString(b, jobPlaceAddress, j.PlaceAddress)
+	b = appendString(b, jobContactName, j.ContactName)
+	b = appendString(b, jobContactNumber, j.ContactNumber)
 	return b, nil
 }
 
@@ -133,6 +151,13 @@ func decodeJob(data []byte, j *Job) error {
 			}
 			data = data[n:]
 			setJobString(j, num, string(v))
+		case protowire.Fixed64Type:
+			v, n := protowire.ConsumeFixed64(data)
+			if n < 0 {
+				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
+			}
+			data = data[n:]
+			setJobFixed64(j, num, v)
 		default: // a field of a later version
 			n := protowire.ConsumeFieldValue(num, typ, data)
 			if n < 0 {
@@ -168,6 +193,15 @@ func setJobNumber(j *Job, num protowire.Number, v uint64) {
 		j.UpdatedAt = timeOf(v)
 	case jobExpiresAt:
 		j.ExpiresAt = timeOf(v)
+	}
+}
+
+func setJobFixed64(j *Job, num protowire.Number, v uint64) {
+	switch num {
+	case jobLatitude:
+		j.Latitude = math.Float64frombits(v)
+	case jobLongitude:
+		j.Longitude = math.Float64frombits(v)
 	}
 }
 
@@ -207,6 +241,14 @@ func setJobString(j *Job, num protowire.Number, s string) {
 		j.SentVia = s
 	case jobIdempotencyKey:
 		j.IdempotencyKey = s
+	case jobPlaceName:
+		j.PlaceName = s
+	case jobPlaceAddress:
+		j.PlaceAddress = s
+	case jobContactName:
+		j.ContactName = s
+	case jobContactNumber:
+		j.ContactNumber = s
 	}
 }
 
@@ -228,6 +270,17 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 	}
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	return protowire.AppendString(b, s)
+}
+
+// appendDouble writes v as a protobuf double. Only +0 is left out: -0 has
+// a bit set and is kept, so a decoded job encodes to the same bytes.
+func appendDouble(b []byte, num protowire.Number, v float64) []byte {
+	bits := math.Float64bits(v)
+	if bits == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, bits)
 }
 
 // Times are nanoseconds since the Unix epoch, in UTC; the zero time is left

@@ -2,7 +2,9 @@ package registry
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,11 +22,30 @@ func fullJob() Job {
 		MessageID: "3EB0ABCDEF", State: JobFailed, Waiting: WaitReregister, Attempts: 3,
 		NotBefore: at.Add(time.Second), ErrorCode: CodeSendRefused, Error: "refused", SentVia: "+15550000003",
 		CountedAt: at, Refunded: true, IdempotencyKey: "key-1", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
-		ExpiresAt: at.Add(24 * time.Hour)}
+		ExpiresAt: at.Add(24 * time.Hour),
+		Latitude:  -33.856784, Longitude: 151.215297, PlaceName: "Opera House", PlaceAddress: "Bennelong Point",
+		ContactName: "Ada; FRS", ContactNumber: "+442079460018"}
 }
 
+// earlierJob is fullJob without the fields added with the kinds beyond
+// WhatsMate's, as an earlier version wrote every job.
+func earlierJob() Job {
+	j := fullJob()
+	j.Latitude, j.Longitude, j.PlaceName, j.PlaceAddress, j.ContactName, j.ContactNumber = 0, 0, "", "", "", ""
+	return j
+}
+
+// earlierRecord is earlierJob as the version before the new kinds stored
+// it, byte for byte: such records must still decode.
+const earlierRecord = "08808080808020120461636374180720012a08646f63756d656e74320e2b343931353130303030303030313a07546561" +
+	"6d20c3bc420e2b343931353130303030303030324a0c2b3135353530303030303031520a68656c6c6f20f09f918d5a03" +
+	"6361706205612e7064666a0f6170706c69636174696f6e2f7064667204616231327a0a33454230414243444546820106" +
+	"6661696c65648a01186177616974696e672072652d726567697374726174696f6e9001069801aa84beccd493a1ea31a0" +
+	"01ec07aa010772656675736564b2010c2b3135353530303030303033b801aadce792cd93a1ea31c00101ca01056b6579" +
+	"2d31d001aadce792cd93a1ea31d801aabca2978c97a1ea31e001aadcdfa7dfb8c8ea31"
+
 func TestJobCodecRoundTrip(t *testing.T) {
-	for _, j := range []Job{fullJob(), {}, {ID: 1, State: JobQueued, Attempts: -1}} {
+	for _, j := range []Job{fullJob(), {}, {ID: 1, State: JobQueued, Attempts: -1}, {Kind: "location", Latitude: math.Copysign(0, -1), Longitude: -180}} {
 		data, err := encodeJob(j)
 		if err != nil {
 			t.Fatal(err)
@@ -36,6 +57,22 @@ func TestJobCodecRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, j) {
 			t.Fatalf("round trip\n got %+v\nwant %+v", got, j)
 		}
+	}
+}
+
+// Records of the version before the new kinds decode to the same job, and
+// the new fields come back as they were written.
+func TestJobCodecReadsEarlierRecords(t *testing.T) {
+	data, err := hex.DecodeString(earlierRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Job
+	if err := decodeJob(data, &got); err != nil || !reflect.DeepEqual(got, earlierJob()) {
+		t.Fatalf("earlier record: %v\n got %+v\nwant %+v", err, got, earlierJob())
+	}
+	if now, _ := encodeJob(earlierJob()); !bytes.Equal(now, data) {
+		t.Fatalf("a job without the new fields is stored differently now:\n%x\n%s", now, earlierRecord)
 	}
 }
 
@@ -170,7 +207,10 @@ func TestJobsOfEarlierVersionsAreFoundByMessageID(t *testing.T) {
 func FuzzDecodeJob(f *testing.F) {
 	full, _ := encodeJob(fullJob())
 	old, _ := json.Marshal(fullJob())
-	for _, seed := range [][]byte{full, old, {}, {0x08}, {0x7b}, full[:len(full)/2]} {
+	earlier, _ := hex.DecodeString(earlierRecord)
+	location, _ := encodeJob(Job{ID: 9, Kind: "location", Latitude: 90, Longitude: -0.5, PlaceName: "N"})
+	contact, _ := encodeJob(Job{ID: 10, Kind: "contact", ContactName: "Ada", ContactNumber: "+442079460018"})
+	for _, seed := range [][]byte{full, old, earlier, location, contact, {}, {0x08}, {0x7b}, full[:len(full)/2], {0xc1, 0x02, 1, 2, 3}} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -15,12 +15,14 @@ const pruneChunk = 5000
 // Pruned counts what Prune deleted.
 type Pruned struct {
 	Jobs, Deliveries, Events int
+	Media                    int // inbound media files (inmedia.go)
 }
 
 // Prune deletes what is older than the registry's retention (Options):
 // finished jobs (with their idempotency key), webhook deliveries that are
 // delivered, given up or held (kept while the webhook was off), and
-// operator events. Without it the registry, and
+// operator events, and inbound media files (they arrived with deliveries
+// the same age). Without it the registry, and
 // with it the memory its file maps, would grow for as long as the gateway
 // runs. Jobs still queued and deliveries still pending are kept, however
 // old. The oldest records are first in each bucket (keys are sequence
@@ -33,7 +35,7 @@ func (s *Store) Prune() (Pruned, error) {
 		return Pruned{}, err
 	}
 	cutoff := s.now().UTC().Add(-s.retention)
-	var jobs, deliveries, events [][]byte
+	var jobs, deliveries, events, media [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		jobs = oldKeys(tx.Bucket(bucketJobs), func(v []byte) (old, drop bool) {
 			var j Job
@@ -56,11 +58,16 @@ func (s *Store) Prune() (Pruned, error) {
 			}
 			return e.At.Before(cutoff), true
 		})
+		media = pruneInboundMedia(tx, cutoff)
 		return nil
 	})
-	if err != nil || len(jobs)+len(deliveries)+len(events) == 0 {
+	if err != nil || len(jobs)+len(deliveries)+len(events)+len(media) == 0 {
 		return Pruned{}, err
 	}
+	// Inbound media files go before their records: a crash in between
+	// leaves records without files (answered 404, deleted by the next
+	// Prune), never files that no record names.
+	s.removeInboundFiles(media)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, k := range jobs {
 			if err := deleteJob(tx, k); err != nil {
@@ -70,7 +77,7 @@ func (s *Store) Prune() (Pruned, error) {
 		for _, bk := range []struct {
 			bucket []byte
 			keys   [][]byte
-		}{{bucketOutbox, deliveries}, {bucketEvents, events}} {
+		}{{bucketOutbox, deliveries}, {bucketEvents, events}, {bucketInMedia, media}} {
 			b := tx.Bucket(bk.bucket)
 			for _, k := range bk.keys {
 				if err := b.Delete(k); err != nil {
@@ -83,7 +90,7 @@ func (s *Store) Prune() (Pruned, error) {
 	if err != nil {
 		return Pruned{}, err
 	}
-	return Pruned{Jobs: len(jobs), Deliveries: len(deliveries), Events: len(events)}, nil
+	return Pruned{Jobs: len(jobs), Deliveries: len(deliveries), Events: len(events), Media: len(media)}, nil
 }
 
 // oldKeys walks a bucket of sequence-numbered records from the oldest and

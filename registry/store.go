@@ -44,9 +44,11 @@ var (
 	bucketSessions      = []byte("sessions")      // kind \x00 subject \x00 sha256(token) -> Session (see session.go)
 	bucketStats         = []byte("stats")         // u64 Unix minute -> Minute counts (see stats.go)
 	bucketEmails        = []byte("emails")        // lower-case e-mail \x00 client ID -> nothing (see accountsearch.go)
+	bucketInMedia       = []byte("inmedia")       // u64 -> InboundMedia (see inmedia.go)
 	allBuckets          = [][]byte{bucketAccounts, bucketDue, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
 		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
-		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions, bucketStats, bucketEmails}
+		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions, bucketStats, bucketEmails,
+		bucketInMedia}
 )
 
 // Options configure a Store. The zero value is usable.
@@ -67,6 +69,7 @@ type Store struct {
 	jobExpiry time.Duration
 	retention time.Duration
 	msgIDs    messageIDs
+	linkKey   []byte     // signs inbound media links (inmedia.go)
 	mediaMu   sync.Mutex // orders media spooling against the janitor's deletes
 	full      *diskFull  // turns writes failing for lack of space into 503s
 	// spoolFault, when set, fails SpoolMedia's write with it (export_test.go).
@@ -140,6 +143,10 @@ func Open(dir string, opts Options) (*Store, error) {
 			}
 			ids, err := loadMessageIDs(tx)
 			s.msgIDs = ids
+			if err != nil {
+				return err
+			}
+			s.linkKey, err = loadMediaLinkKey(tx)
 			return err
 		})
 	})

@@ -43,11 +43,13 @@ func (s *server) router() *mux.Router {
 
 	// Public API (WhatsMate-compatible).
 	r.Handle("/v1/gateway/status", s.wrap(s.handleStatus)).Methods(http.MethodGet)
-	for _, kind := range []string{"text", "image", "document", "url"} {
+	for _, kind := range []string{"text", "image", "document", "url", "audio", "video", "location", "contact"} {
 		r.Handle("/v3/whatsapp/single/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, false))).Methods(http.MethodPost)
 		r.Handle("/v3/whatsapp/group/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, true))).Methods(http.MethodPost)
 	}
 	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleJob)).Methods(http.MethodGet)
+	r.Handle("/v3/whatsapp/numbers/check/{instance}", s.wrap(s.handleCheckNumbers)).Methods(http.MethodPost)
+	r.Handle("/v3/media/{id}", s.wrap(s.handleMedia)).Methods(http.MethodGet)
 	r.Handle("/v3/whatsapp/profile/{instance}", s.wrap(s.handleProfile)).Methods(http.MethodPost)
 
 	// Webhooks (Enterprise).

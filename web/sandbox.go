@@ -3,13 +3,17 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"higate/gateway/sim"
+	"higate/quota"
 	"higate/registry"
 	"higate/registry/phone"
 )
@@ -121,9 +125,18 @@ func userNumber(field, v string) (string, error) {
 	return num, nil
 }
 
+// handleSandboxInbound is a simulated user writing to a gateway number:
+// text, or a file (media, base64) with an optional caption, as a user
+// sends an Enterprise webhook its inbound media.
 func (s *server) handleSandboxInbound(w http.ResponseWriter, r *http.Request) error {
-	var b struct{ From, To, Text string }
-	if err := decode(w, r, textBodyLimit, &b); err != nil {
+	var b struct {
+		From, To, Text string
+		Media          string `json:"media"`
+		Mimetype       string `json:"mimetype" max:"100"`
+		Filename       string `json:"filename"`
+		Caption        string `json:"caption"`
+	}
+	if err := decode(w, r, sandboxInboundLimit, &b); err != nil {
 		return err
 	}
 	from, err := userNumber("from", b.From)
@@ -140,6 +153,17 @@ func (s *server) handleSandboxInbound(w http.ResponseWriter, r *http.Request) er
 		return registry.Errorf(registry.CodeBadRequest, "send from a simulated user's number, not from a gateway number",
 			"from %s is a gateway number; gateway numbers cannot greet gateway numbers", from)
 	}
+	if b.Media != "" {
+		a, err := sandboxAttachment(b.Media, b.Mimetype, b.Filename, b.Caption, b.Text)
+		if err != nil {
+			return err
+		}
+		if err := s.Sim.InboundMedia(r.Context(), from, to, a); err != nil {
+			return simError(err)
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "sent"})
+		return nil
+	}
 	if b.Text == "" {
 		return badRequest("text", "give the text the user sends")
 	}
@@ -148,6 +172,41 @@ func (s *server) handleSandboxInbound(w http.ResponseWriter, r *http.Request) er
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "sent"})
 	return nil
+}
+
+// sandboxInboundLimit bounds a sandbox inbound body: a file as large as
+// an audio or video send may be, in base64.
+const sandboxInboundLimit = avBodyLimit
+
+// sandboxAttachment checks the file of a sandbox inbound message: base64
+// of at most MaxVideoBytes, a well-formed mimetype if one is given (else
+// it is sniffed), a file name without directories, and a caption (text,
+// if no caption is given) within the text limit.
+func sandboxAttachment(b64, mimetype, filename, caption, text string) (sim.Attachment, error) {
+	data, err := decodeMedia(b64, "media", quota.MaxVideoBytes)
+	if err != nil {
+		return sim.Attachment{}, err
+	}
+	if mimetype != "" {
+		if _, _, err := mime.ParseMediaType(mimetype); err != nil || !strings.Contains(mimetype, "/") {
+			return sim.Attachment{}, badRequest("mimetype", "give a media type such as image/jpeg or application/pdf, or leave it out to have it sniffed")
+		}
+	}
+	filename = filepath.Base(strings.ReplaceAll(filename, "\\", "/"))
+	if filename == "." || filename == "/" {
+		filename = ""
+	}
+	if len(filename) > maxFilenameBytes {
+		return sim.Attachment{}, registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("shorten filename to at most %d bytes", maxFilenameBytes),
+			"filename is %d bytes long, over the limit of %d", len(filename), maxFilenameBytes)
+	}
+	if caption == "" {
+		caption = text
+	}
+	if caption, err = textField("caption", caption, false); err != nil {
+		return sim.Attachment{}, err
+	}
+	return sim.Attachment{Data: data, Mimetype: mimetype, Filename: filename, Caption: caption}, nil
 }
 
 // handleSandboxMessages lists what a simulated user received. Without the

@@ -30,6 +30,15 @@ type sendBody struct {
 	Filename   string `json:"filename"`
 	Caption    string `json:"caption"`
 	URL        string `json:"url"`
+	// The kinds beyond WhatsMate's (kinds.go).
+	Audio         string   `json:"audio"`
+	Video         string   `json:"video"`
+	Latitude      *float64 `json:"latitude"`
+	Longitude     *float64 `json:"longitude"`
+	Name          string   `json:"name"`
+	Address       string   `json:"address"`
+	ContactName   string   `json:"contact_name"`
+	ContactNumber string   `json:"contact_number"`
 }
 
 // Body limits: base64 is 4/3 of the decoded size, plus room for the rest.
@@ -42,11 +51,14 @@ const (
 // systems store, so the recipient can save the document under its name.
 const maxFilenameBytes = 255
 
-// handleSend serves one of the eight send endpoints.
+// handleSend serves one of the send endpoints: a kind, single or group.
 func (s *server) handleSend(kind string, group bool) handler {
 	limit := int64(textBodyLimit)
-	if kind == "image" || kind == "document" {
+	switch kind {
+	case "image", "document":
 		limit = mediaBodyLimit
+	case "audio", "video":
+		limit = avBodyLimit
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		acct, instance, err := s.authorizeInstance(r)
@@ -139,6 +151,8 @@ func (s *server) sendRequest(w http.ResponseWriter, r *http.Request, acct regist
 		if err == nil {
 			req.Media, req.Mimetype, err = s.media(b.Document, "document", quota.MaxDocumentBytes, req.Filename)
 		}
+	case "audio", "video", "location", "contact":
+		err = s.kindFields(&req, b) // kinds.go
 	}
 	if err != nil {
 		return req, err
@@ -159,6 +173,11 @@ func badRequest(field, remedy string) *registry.Error {
 // textField checks a message or caption: valid UTF-8, at most MaxTextChars
 // code points after NFC, and present if required. It returns the NFC form.
 func textField(name, v string, required bool) (string, error) {
+	return limitedText(name, v, required, quota.MaxTextChars)
+}
+
+// limitedText is textField with another limit.
+func limitedText(name, v string, required bool, limit int) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", badRequest(name, "send UTF-8 text")
 	}
@@ -166,9 +185,9 @@ func textField(name, v string, required bool) (string, error) {
 	if required && strings.TrimSpace(v) == "" {
 		return "", badRequest(name, "give the text to send")
 	}
-	if n := utf8.RuneCountInString(v); n > quota.MaxTextChars {
-		return "", registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("shorten it to at most %d characters", quota.MaxTextChars),
-			"%s is %d characters long, over the limit of %d", name, n, quota.MaxTextChars)
+	if n := utf8.RuneCountInString(v); n > limit {
+		return "", registry.Errorf(registry.CodeBadRequest, fmt.Sprintf("shorten it to at most %d characters", limit),
+			"%s is %d characters long, over the limit of %d", name, n, limit)
 	}
 	return v, nil
 }
@@ -187,21 +206,9 @@ func urlField(v string) (string, error) {
 // media decodes base64 media, checks it and spools it; it returns the spool
 // name and the mimetype.
 func (s *server) media(b64, field string, limit int, filename string) (string, string, error) {
-	if strings.TrimSpace(b64) == "" {
-		return "", "", registry.Errorf(registry.CodeEmptyMedia, "specify the "+field+" content as base64", "the %s is empty", field)
-	}
-	if base64.StdEncoding.DecodedLen(len(b64)) > limit+3 {
-		return "", "", tooLarge(field, limit)
-	}
-	data, err := base64.StdEncoding.DecodeString(b64)
+	data, err := decodeMedia(b64, field, limit)
 	if err != nil {
-		return "", "", registry.Errorf(registry.CodeBadRequest, "encode the "+field+" as standard base64 (RFC 4648)", "%s is not valid base64", field)
-	}
-	switch {
-	case len(data) == 0:
-		return "", "", registry.Errorf(registry.CodeEmptyMedia, "specify the "+field+" content", "the %s is empty", field)
-	case len(data) > limit:
-		return "", "", tooLarge(field, limit)
+		return "", "", err
 	}
 	mimetype := http.DetectContentType(data)
 	if field == "image" && !strings.HasPrefix(mimetype, "image/") {
@@ -212,6 +219,27 @@ func (s *server) media(b64, field string, limit int, filename string) (string, s
 	}
 	name, err := s.Store.SpoolMedia(data)
 	return name, mimetype, err
+}
+
+// decodeMedia decodes base64 media of at most limit bytes.
+func decodeMedia(b64, field string, limit int) ([]byte, error) {
+	if strings.TrimSpace(b64) == "" {
+		return nil, registry.Errorf(registry.CodeEmptyMedia, "specify the "+field+" content as base64", "the %s is empty", field)
+	}
+	if base64.StdEncoding.DecodedLen(len(b64)) > limit+3 {
+		return nil, tooLarge(field, limit)
+	}
+	data, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, registry.Errorf(registry.CodeBadRequest, "encode the "+field+" as standard base64 (RFC 4648)", "%s is not valid base64", field)
+	}
+	switch {
+	case len(data) == 0:
+		return nil, registry.Errorf(registry.CodeEmptyMedia, "specify the "+field+" content", "the %s is empty", field)
+	case len(data) > limit:
+		return nil, tooLarge(field, limit)
+	}
+	return data, nil
 }
 
 func tooLarge(field string, limit int) *registry.Error {

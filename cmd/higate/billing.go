@@ -56,7 +56,7 @@ func (b *billingConfig) register(fs *flag.FlagSet, env func(name, def string) st
 	b.SMTPURL = env("HIGATE_SMTP_URL", "")
 	fs.Var(secretValue{&b.SMTPURL}, "smtp-url", "mail server, smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (HIGATE_SMTP_URL)")
 	fs.StringVar(&b.MailFrom, "mail-from", env("HIGATE_MAIL_FROM", ""), "From address of Higate's mail, e.g. \"Higate <billing@example.com>\" (HIGATE_MAIL_FROM)")
-	fs.StringVar(&b.PublicURL, "public-url", env("HIGATE_PUBLIC_URL", ""), "how buyers reach this server, e.g. https://gw.example.com (HIGATE_PUBLIC_URL)")
+	fs.StringVar(&b.PublicURL, "public-url", env("HIGATE_PUBLIC_URL", ""), "how buyers and webhook receivers reach this server, e.g. https://gw.example.com: links in mails and inbound media links (HIGATE_PUBLIC_URL)")
 	shared, err := strconv.ParseUint(env("HIGATE_SHARED_INSTANCE", "0"), 10, 64)
 	if err != nil {
 		return fmt.Errorf("HIGATE_SHARED_INSTANCE: %w", err)

@@ -62,7 +62,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		log.Warn("no admin token: the admin API is off (set --admin-token-file, HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN)")
 	}
 
-	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, Deactivated: func(a registry.Account) {
+	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.Billing.PublicURL, Deactivated: func(a registry.Account) {
 		log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
 	}})
 	gw := gateway.NewService(gateway.Options{

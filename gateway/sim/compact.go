@@ -172,8 +172,7 @@ func (num *Number) snapshot(put func(*record)) {
 	for _, p := range num.backlog.items[num.backlog.head:] {
 		ev := p.ev
 		if p.inbound {
-			put(&record{Op: opInbound, GW: gw, Seq: p.seq, In: &inboundRecord{ID: ev.MessageID, From: ev.From, Text: ev.Text,
-				GroupID: ev.GroupID, GroupName: ev.GroupName, GroupAdmin: ev.GroupAdmin, At: ev.At}})
+			put(&record{Op: opInbound, GW: gw, Seq: p.seq, In: inboundRecordOf(ev)})
 		} else {
 			put(&record{Op: opReceipt, GW: gw, Seq: p.seq, Kind: ev.Receipt, IDs: ev.MessageIDs, At: ev.At})
 		}

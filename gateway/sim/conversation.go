@@ -25,6 +25,10 @@ type said struct {
 	at           time.Time
 	next         int
 	delivered    bool
+	// An attachment's kind and name (InboundMedia); text is then its
+	// caption. The bytes are not kept: they are the gateway's now.
+	kind     gateway.MessageKind
+	filename string
 }
 
 // ChatMessage is one message of a conversation between a simulated user
@@ -66,8 +70,11 @@ func (n *Network) Conversation(number, gw string) []ChatMessage {
 	}
 	mine := func(s said) {
 		if s.to == gw {
-			out = append(out, ChatMessage{Mine: true, Delivered: s.delivered, Message: Message{
-				ID: s.id, From: number, To: gw, Kind: gateway.KindText, Text: s.text, At: s.at}})
+			m := Message{ID: s.id, From: number, To: gw, Kind: gateway.KindText, Text: s.text, At: s.at}
+			if s.kind != "" {
+				m.Kind, m.Text, m.Caption, m.Filename = s.kind, "", s.text, s.filename
+			}
+			out = append(out, ChatMessage{Mine: true, Delivered: s.delivered, Message: m})
 		}
 	}
 	next := 0
@@ -88,7 +95,11 @@ func (n *Network) Conversation(number, gw string) []ChatMessage {
 
 // say remembers ev as a message the user sent; u.mu held.
 func (u *user) say(ev gateway.Event) {
-	u.said = append(u.said, said{id: ev.MessageID, to: ev.Gateway, text: ev.Text, at: ev.At, next: u.dropped + len(u.inbox)})
+	sd := said{id: ev.MessageID, to: ev.Gateway, text: ev.Text, at: ev.At, next: u.dropped + len(u.inbox)}
+	if a := ev.Attachment; a != nil {
+		sd.kind, sd.filename = a.Kind, a.Filename
+	}
+	u.said = append(u.said, sd)
 	if len(u.said) > saidLimit {
 		u.said[0] = said{}
 		u.said = u.said[1:]

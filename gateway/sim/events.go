@@ -308,9 +308,7 @@ func (num *Number) deliverInbound(ctx context.Context, ev gateway.Event) error {
 // take this path.
 func (num *Number) queueInboundLocked(ev gateway.Event) error {
 	seq := num.nextSeq + 1
-	in := &inboundRecord{ID: ev.MessageID, From: ev.From, Text: ev.Text, GroupID: ev.GroupID,
-		GroupName: ev.GroupName, GroupAdmin: ev.GroupAdmin, At: ev.At}
-	if err := num.net.j.append(&record{Op: opInbound, GW: num.number, Seq: seq, In: in}); err != nil {
+	if err := num.net.j.append(&record{Op: opInbound, GW: num.number, Seq: seq, In: inboundRecordOf(ev)}); err != nil {
 		return err
 	}
 	num.nextSeq = seq

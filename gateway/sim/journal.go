@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"higate/gateway"
 )
 
 // journalName is the file under the data directory that holds the network's
@@ -76,6 +78,12 @@ type inboundRecord struct {
 	GroupName  string    `json:"gname,omitempty"`
 	GroupAdmin string    `json:"gadmin,omitempty"`
 	At         time.Time `json:"at"`
+	// An attachment (InboundMedia), bytes and all: only messages to an
+	// offline number are journaled, so this costs the journal little.
+	Kind     gateway.MessageKind `json:"k,omitempty"`
+	Mimetype string              `json:"mime,omitempty"`
+	Filename string              `json:"file,omitempty"`
+	Media    []byte              `json:"media,omitempty"`
 }
 
 // journal appends records to the journal file. Each record goes out in a

@@ -33,7 +33,9 @@ type Network struct {
 
 	// media keeps the bytes of the media in the inboxes (media.go).
 	media mediaStore
-	done  chan struct{} // closed by Close
+	// lookups counts the numbers IsOnWhatsApp was asked about (Lookups).
+	lookups atomic.Int64
+	done    chan struct{} // closed by Close
 
 	mu      sync.RWMutex
 	numbers map[string]*Number // gateway numbers ever attached
@@ -179,6 +181,10 @@ func (n *Network) known(number string) (*Number, error) {
 	}
 	return num, nil
 }
+
+// Lookups is how many numbers the network's gateway numbers have asked
+// IsOnWhatsApp about since Open, as WhatsApp would count them.
+func (n *Network) Lookups() int64 { return n.lookups.Load() }
 
 // Profile returns the profile gateway number `number` last set.
 func (n *Network) Profile(number string) gateway.Profile {

@@ -180,9 +180,18 @@ func (num *Number) message(msg gateway.Outbound) (Message, error) {
 		if msg.Text == "" {
 			return Message{}, bad("empty " + string(msg.Kind) + " message")
 		}
-	case gateway.KindImage, gateway.KindDocument:
+	case gateway.KindImage, gateway.KindDocument, gateway.KindAudio, gateway.KindVideo:
 		if len(msg.Media) == 0 {
 			return Message{}, bad("empty " + string(msg.Kind))
+		}
+	case gateway.KindLocation:
+		l := msg.Location
+		if !(l.Latitude >= -90 && l.Latitude <= 90 && l.Longitude >= -180 && l.Longitude <= 180) {
+			return Message{}, bad("location out of range")
+		}
+	case gateway.KindContact:
+		if msg.Contact.Name == "" || !validE164(msg.Contact.Number) {
+			return Message{}, bad("a contact needs a name and an E.164 number")
 		}
 	default:
 		return Message{}, bad("unknown message kind " + strconv.Quote(string(msg.Kind)))
@@ -205,6 +214,15 @@ func (num *Number) message(msg gateway.Outbound) (Message, error) {
 	if len(msg.Media) > 0 {
 		sum := sha256.Sum256(msg.Media)
 		m.Size, m.SHA256 = len(msg.Media), hex.EncodeToString(sum[:])
+	}
+	switch msg.Kind {
+	case gateway.KindAudio:
+		m.Voice = gateway.IsVoiceNote(msg.Mimetype)
+	case gateway.KindLocation:
+		l := msg.Location
+		m.Location = &Location{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+	case gateway.KindContact:
+		m.Contact = &Contact{ContactName: msg.Contact.Name, ContactNumber: msg.Contact.Number, VCard: msg.Contact.VCard()}
 	}
 	return m, nil
 }
@@ -320,6 +338,22 @@ func (num *Number) OnWhatsApp(ctx context.Context, number string) (bool, error) 
 	}
 	v, ok := num.net.users.Load(number)
 	return !ok || !v.(*user).off.Load(), nil
+}
+
+// IsOnWhatsApp answers OnWhatsApp for each of numbers, in one call.
+func (num *Number) IsOnWhatsApp(ctx context.Context, numbers []string) ([]bool, error) {
+	if err := num.online(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(numbers))
+	for i, number := range numbers {
+		if validE164(number) {
+			v, ok := num.net.users.Load(number)
+			out[i] = !ok || !v.(*user).off.Load()
+		}
+	}
+	num.net.lookups.Add(int64(len(numbers)))
+	return out, nil
 }
 
 // SetProfile records the number's profile; Network.Profile shows it. A nil

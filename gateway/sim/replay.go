@@ -31,11 +31,7 @@ func (n *Network) apply(r *record) {
 		if r.In == nil {
 			return
 		}
-		in := r.In
-		n.replayNumber(r.GW).replayQueue(r.Seq, gateway.Event{
-			Kind: gateway.EventInbound, Gateway: r.GW, At: in.At, MessageID: in.ID, From: in.From, Text: in.Text,
-			GroupID: in.GroupID, GroupName: in.GroupName, GroupAdmin: in.GroupAdmin,
-		}, true)
+		n.replayNumber(r.GW).replayQueue(r.Seq, r.In.event(r.GW), true)
 	case opAck:
 		num := n.replayNumber(r.GW)
 		num.acked = max(num.acked, r.Seq)

@@ -75,8 +75,29 @@ type Message struct {
 	Mimetype string              `json:"mimetype,omitempty"`
 	Size     int                 `json:"size,omitempty"`   // decoded media bytes
 	SHA256   string              `json:"sha256,omitempty"` // hex SHA-256 of the media
+	Voice    bool                `json:"voice,omitempty"`  // audio sent as a voice note
 	Group    string              `json:"group"`            // group name, "" for a direct message
 	At       time.Time           `json:"at"`
+	// A location message's place and a contact message's person; their
+	// fields appear in the message's JSON beside the others, and only on
+	// messages of their kind.
+	*Location
+	*Contact
+}
+
+// Location is the place of a location message.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+// Contact is the person of a contact message, and the vCard it came as.
+type Contact struct {
+	ContactName   string `json:"contact_name"`
+	ContactNumber string `json:"contact_number"`
+	VCard         string `json:"vcard"`
 }
 
 // ErrClosed is returned by anything that needs the network after Close.

@@ -40,6 +40,8 @@ type Client interface {
 
 	SendMessage(ctx context.Context, to types.JID, msg *waE2E.Message, extra whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
 	Upload(ctx context.Context, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	// Download fetches and decrypts the file of a media message a user sent.
+	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error)
 	SendPresence(ctx context.Context, state types.Presence) error
@@ -98,6 +100,10 @@ func (c realClient) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Me
 
 func (c realClient) Upload(ctx context.Context, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	return c.cli.Upload(ctx, data, kind)
+}
+
+func (c realClient) Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error) {
+	return c.cli.Download(ctx, msg)
 }
 
 func (c realClient) IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error) {

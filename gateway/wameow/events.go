@@ -167,8 +167,12 @@ func (t *Transport) onMessage(evt *events.Message) {
 	if text == "" {
 		text = evt.Message.GetExtendedTextMessage().GetText()
 	}
-	if text == "" {
-		t.log.Debug("ignoring non-text message", "id", info.ID)
+	att, caption := t.attachmentOf(evt.Message)
+	if att != nil {
+		text = caption
+	}
+	if text == "" && att == nil {
+		t.log.Debug("ignoring a message that is neither text nor media", "id", info.ID)
 		return
 	}
 	ctx, cancel := context.WithTimeout(t.baseContext(), lookupTimeout)
@@ -178,7 +182,7 @@ func (t *Transport) onMessage(evt *events.Message) {
 		t.log.Warn("ignoring message: sender's phone number unknown", "id", info.ID, "sender_server", info.Sender.Server)
 		return
 	}
-	ev := gateway.Event{Kind: gateway.EventInbound, MessageID: string(info.ID), From: from, Text: text}
+	ev := gateway.Event{Kind: gateway.EventInbound, MessageID: string(info.ID), From: from, Text: text, Attachment: att}
 	if info.Chat.Server == types.GroupServer {
 		ev.GroupID = info.Chat.ToNonAD().String()
 		if g, ok := t.groupByID(ctx, ev.GroupID); ok {

@@ -211,12 +211,12 @@ func TestInbound(t *testing.T) {
 	// Phone-number sender with a device part.
 	pn := types.NewADJID("4917611112222", 0, 3)
 	f.dispatch(textMessage(src(pn, types.JID{}), "Hallo"))
-	// Not reported: from ourselves, status broadcast, non-text, unknown LID.
+	// Not reported: from ourselves, status broadcast, neither text nor media (a sticker), unknown LID.
 	own := src(types.NewJID("4915100000001", types.DefaultUserServer), types.JID{})
 	own.IsFromMe = true
 	f.dispatch(textMessage(own, "sent from the phone"))
 	f.dispatch(textMessage(types.MessageInfo{MessageSource: types.MessageSource{Chat: types.StatusBroadcastJID, Sender: pn}}, "status"))
-	f.dispatch(&events.Message{Info: src(pn, types.JID{}), Message: &waE2E.Message{ImageMessage: &waE2E.ImageMessage{}}})
+	f.dispatch(&events.Message{Info: src(pn, types.JID{}), Message: &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}})
 	f.dispatch(textMessage(src(types.NewJID("111", types.HiddenUserServer), types.JID{}), "who am I"))
 	// Group message.
 	f.dispatch(textMessage(types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: pn, IsGroup: true}, ID: "GRP1"}, "Hi all"))

@@ -2,6 +2,7 @@ package wameow_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,7 @@ type fakeClient struct {
 	PairPhoneFunc        func(ctx context.Context, phone string) (string, error)
 	SendMessageFunc      func(ctx context.Context, to types.JID, msg *waE2E.Message, extra whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
 	UploadFunc           func(ctx context.Context, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	DownloadFunc         func(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
 	IsOnWhatsAppFunc     func(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	GetJoinedGroupsFunc  func(ctx context.Context) ([]*types.GroupInfo, error)
 	SendPresenceFunc     func(ctx context.Context, state types.Presence) error
@@ -106,6 +108,13 @@ func (f *fakeClient) Upload(ctx context.Context, data []byte, kind whatsmeow.Med
 		return f.UploadFunc(ctx, data, kind)
 	}
 	return whatsmeow.UploadResponse{}, nil
+}
+
+func (f *fakeClient) Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error) {
+	if f.DownloadFunc != nil {
+		return f.DownloadFunc(ctx, msg)
+	}
+	return nil, errors.New("fake: nothing to download")
 }
 
 func (f *fakeClient) IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error) {

@@ -175,6 +175,14 @@ func (t *Transport) buildMessage(ctx context.Context, msg gateway.Outbound) (*wa
 			doc.Caption = proto.String(msg.Caption)
 		}
 		return &waE2E.Message{DocumentMessage: doc}, nil
+	case gateway.KindAudio:
+		return t.audioMessage(ctx, msg)
+	case gateway.KindVideo:
+		return t.videoMessage(ctx, msg)
+	case gateway.KindLocation:
+		return locationMessage(msg.Location), nil
+	case gateway.KindContact:
+		return contactMessage(msg.Contact)
 	default:
 		return nil, &gateway.SendError{Reason: fmt.Sprintf("unsupported message kind %q", msg.Kind), Permanent: true}
 	}

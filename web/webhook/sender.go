@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"higate/gateway"
+	"higate/quota"
 	"higate/registry"
 	"higate/registry/phone"
 )
@@ -46,6 +48,15 @@ type Options struct {
 	// Deactivated is told when a webhook is switched off after MaxFails
 	// failures, so the operator and the account can be told.
 	Deactivated func(a registry.Account)
+	// PublicURL is how receivers reach this server (e.g.
+	// https://gw.example.com), the base of inbound media links; without
+	// it a media_url is a path on this server (/v3/media/...).
+	PublicURL string
+	// MediaLinkTTL is how long an inbound media link works; default 7
+	// days, past the 24 hours a delivery is retried, so a receiver that
+	// was down for a day still gets its files. A replay after that needs
+	// the account's credentials on the same URL without exp and sig.
+	MediaLinkTTL time.Duration
 }
 
 // Sender delivers the outbox. Each conversation (an account and an end
@@ -103,6 +114,10 @@ func New(opts Options) *Sender {
 	if opts.Poll == 0 {
 		opts.Poll = 250 * time.Millisecond
 	}
+	if opts.MediaLinkTTL == 0 {
+		opts.MediaLinkTTL = 7 * 24 * time.Hour
+	}
+	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	return &Sender{opts: opts, policy: policy, store: opts.Store, log: opts.Logger.With("component", "webhook"),
 		wake: make(chan struct{}, 1), inflight: map[string]bool{}}
 }
@@ -278,6 +293,36 @@ func (s *Sender) Test(ctx context.Context, a registry.Account) (int, error) {
 	return status, nil
 }
 
+// keepMedia fetches an inbound message's file, keeps it in the registry
+// and returns the signed link to it; "" if it could not (too large, the
+// download failed, the disk is full), which the operator's log tells.
+// The fetch happens here, in the order of the conversation's events, so
+// a receiver gets a file's webhook before that of the text after it.
+func (s *Sender) keepMedia(in registry.Instance, a *gateway.Attachment) string {
+	if a.Fetch == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), mediaFetchTimeout)
+	defer cancel()
+	data, err := a.Fetch(ctx, quota.MaxInboundMediaBytes)
+	if err != nil {
+		s.log.Warn("inbound media not kept", "instance", in.ID, "kind", a.Kind, "err", err)
+		return ""
+	}
+	m, err := s.store.SaveInboundMedia(registry.InboundMedia{Instance: in.ID, Account: in.Owner, Kind: string(a.Kind),
+		Mimetype: a.Mimetype, Filename: a.Filename}, data)
+	if err != nil {
+		s.log.Error("keep inbound media", "instance", in.ID, "err", err)
+		return ""
+	}
+	exp := s.store.Now().Add(s.opts.MediaLinkTTL).Truncate(time.Second)
+	return fmt.Sprintf("%s/v3/media/%d?exp=%d&sig=%s", s.opts.PublicURL, m.ID, exp.Unix(), s.store.SignMediaLink(m.ID, exp))
+}
+
+// mediaFetchTimeout bounds one download of inbound media: 64 MB at a slow
+// but working 1 MB/s.
+const mediaFetchTimeout = 2 * time.Minute
+
 // InboundEvent is the WhatsMate-shaped body of an inbound webhook, so
 // receivers written for WhatsMate work unchanged.
 type InboundEvent struct {
@@ -289,6 +334,15 @@ type InboundEvent struct {
 	Message       string `json:"message"`
 	GroupName     string `json:"group_name"`
 	GroupAdmin    string `json:"group_admin"`
+	// A message with an image, document, audio or video: a signed link to
+	// the file, valid for Options.MediaLinkTTL, its type and name, and its
+	// caption (also in Message, as WhatsMate receivers read that). Left
+	// out of text messages, whose body stays WhatsMate's byte for byte;
+	// media_url is "" on a media message whose file could not be kept.
+	MediaURL *string `json:"media_url,omitempty"`
+	MimeType string  `json:"mime_type,omitempty"`
+	Filename string  `json:"filename,omitempty"`
+	Caption  string  `json:"caption,omitempty"`
 }
 
 // Inbound queues an inbound message for the webhook of the account a
@@ -309,6 +363,11 @@ func (s *Sender) Inbound(in registry.Instance, ev gateway.Event) {
 	if ev.GroupID != "" {
 		body.Type, body.GroupName, body.GroupAdmin = "group", ev.GroupName, phone.Digits(ev.GroupAdmin)
 		conv = registry.Conversation("", ev.GroupAdmin, ev.GroupName)
+	}
+	if a := ev.Attachment; a != nil {
+		body.MimeType, body.Filename, body.Caption = a.Mimetype, a.Filename, ev.Text
+		link := s.keepMedia(in, a)
+		body.MediaURL = &link
 	}
 	if _, err := s.store.AddDelivery(a.ClientID, conv, registry.EventInbound, body); err != nil {
 		s.log.Error("queue inbound webhook", "err", err)

@@ -102,8 +102,11 @@ func (f *fakePhone) Stop() {}
 func (f *fakePhone) Send(context.Context, gateway.Outbound) error {
 	return gateway.ErrNotConnected
 }
-func (f *fakePhone) Groups(context.Context) ([]gateway.Group, error)   { return nil, nil }
-func (f *fakePhone) OnWhatsApp(context.Context, string) (bool, error)  { return true, nil }
+func (f *fakePhone) Groups(context.Context) ([]gateway.Group, error)  { return nil, nil }
+func (f *fakePhone) OnWhatsApp(context.Context, string) (bool, error) { return true, nil }
+func (f *fakePhone) IsOnWhatsApp(_ context.Context, numbers []string) ([]bool, error) {
+	return make([]bool, len(numbers)), nil
+}
 func (f *fakePhone) SetProfile(context.Context, gateway.Profile) error { return nil }
 func (f *fakePhone) PairPhone(context.Context) (string, error)         { return "ABCD-EFGH", nil }
 func (f *fakePhone) rotate()                                           { f.mu.Lock(); f.qr++; f.mu.Unlock() }

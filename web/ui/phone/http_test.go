@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"higate/gateway"
+	"higate/gateway/sim"
 	"higate/registry"
 	"higate/web"
 	"higate/web/ui/phone"
@@ -278,4 +279,42 @@ func TestSandboxPhoneStreamsEnd(t *testing.T) {
 		t.Fatal("the stream did not end when the server shut down")
 	}
 	webtest.Eventually(t, "the stream's goroutine to end at shutdown", func() bool { return streams() == 0 })
+}
+
+// TestSandboxPhoneShowsNewKinds: a location, a contact, a voice note and a
+// video the gateway number sent, and a file the user sent, each shown as
+// what it is.
+func TestSandboxPhoneShowsNewKinds(t *testing.T) {
+	e := webtest.New(t)
+	const user = "+4915123456789"
+	ctx := context.Background()
+	num := e.Net.Attach(gw)
+	for _, msg := range []gateway.Outbound{
+		{ID: "LOC1", To: user, Kind: gateway.KindLocation, Location: gateway.Location{Latitude: 52.516275, Longitude: 13.377704, Name: "Brandenburger Tor", Address: "Pariser Platz"}},
+		{ID: "LOC2", To: user, Kind: gateway.KindLocation, Location: gateway.Location{Latitude: -1.5, Longitude: 2}},
+		{ID: "CON1", To: user, Kind: gateway.KindContact, Contact: gateway.Contact{Name: "Ada <Lovelace>", Number: "+442079460018"}},
+		{ID: "AUD1", To: user, Kind: gateway.KindAudio, Mimetype: "audio/ogg; codecs=opus", Media: []byte("OggS voice")},
+		{ID: "VID1", To: user, Kind: gateway.KindVideo, Mimetype: "video/mp4", Caption: "the clip", Media: []byte("ftyp video")},
+	} {
+		if err := num.Send(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Net.InboundMedia(ctx, user, gw, sim.Attachment{Data: pdf, Filename: "meter.pdf"}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Do("GET", chatPath(user), nil)
+	for _, want := range []string{
+		`📍 <a href="https://www.openstreetmap.org/?mlat=52.516275&amp;mlon=13.377704" rel="noopener noreferrer" target="_blank">Brandenburger Tor</a><br><span class="small muted">Pariser Platz</span>`,
+		`>-1.5, 2</a>`,
+		`👤 Ada &lt;Lovelace&gt; <span class="small muted">&#43;442079460018</span>`,
+		`href="/sandbox/media/&#43;4915123456789/AUD1" download><span>Voice note</span>`,
+		`href="/sandbox/media/&#43;4915123456789/VID1" download><span>Video</span>`,
+		`the clip`,
+		`📎 meter.pdf`,
+	} {
+		if !strings.Contains(r.Raw, want) {
+			t.Errorf("the chat lacks %s: %d %.6000s", want, r.Status, r.Raw)
+		}
+	}
 }
