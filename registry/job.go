@@ -131,6 +131,7 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	if err := tx.Bucket(bucketQueue).Put(queueKey(*j), nil); err != nil {
 		return err
 	}
+	s.db.pending.queue(j.Instance, 1, 0)
 	if j.Media != "" {
 		return addMediaRef(tx, j.Media, 1)
 	}
