@@ -95,7 +95,7 @@ var numberStates = [...]State{StatePairing, StateActive, StateStandby, StateDisc
 	StateTempBanned, StateBanned, StateLoggedOut, StateRetired}
 
 type collector struct {
-	s                                                  *Store
+	s                                                 *Store
 	depth, parked, oldest, state, backlog, size, free *prometheus.Desc
 }
 
