@@ -45,6 +45,8 @@ type Options struct {
 	Backoff func(attempt int) time.Duration
 	// SendTimeout bounds one send; default 60 s.
 	SendTimeout time.Duration
+	// Metrics, if set, measures sends and pacing (NewMetrics).
+	Metrics *Metrics
 }
 
 // Service runs the gateway numbers of every instance: their transports,
