@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/registry"
@@ -52,6 +54,9 @@ type env struct {
 	gw     *gateway.Service
 	srv    *httptest.Server
 	hooks  *webhook.Sender
+	// metrics is the Prometheus registry that every part of the gateway
+	// registers on and GET /metrics serves; a new one on every start.
+	metrics *prometheus.Registry
 	// stopHooks stops the webhook sender's Run.
 	stopHooks func()
 	// hookOptions, when set, changes the webhook sender's options.
@@ -75,10 +80,12 @@ func newEnv(t *testing.T, options ...func(*env)) *env {
 func (e *env) start() {
 	t := e.t
 	var err error
-	e.store, err = registry.Open(e.dir, registry.Options{Now: e.clock.Now, JobExpiry: e.expiry})
+	e.metrics = prometheus.NewRegistry()
+	e.store, err = registry.Open(e.dir, registry.Options{Now: e.clock.Now, JobExpiry: e.expiry, Metrics: registry.NewMetrics(e.metrics)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.metrics.MustRegister(e.store.Collector())
 	e.net, err = sim.Open(filepath.Join(e.dir, "sim"), sim.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +102,8 @@ func (e *env) start() {
 	// The receivers are httptest servers on 127.0.0.1, so the harness allows
 	// private targets, as an operator with LAN receivers would; hookOptions
 	// may change that (webhook_target_test.go).
-	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true}
+	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true,
+		Metrics: webhook.NewMetrics(e.metrics)}
 	if e.hookOptions != nil {
 		e.hookOptions(&hookOpts)
 	}
@@ -105,6 +113,7 @@ func (e *env) start() {
 		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.net.Attach(n.Number), nil },
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
 		Hooks:   gateway.Hooks{Inbound: e.hooks.Inbound},
+		Metrics: gateway.NewMetrics(e.metrics),
 	})
 	if err := e.gw.Start(t.Context()); err != nil {
 		t.Fatal(err)
@@ -119,7 +128,8 @@ func (e *env) start() {
 	if e.withBilling != nil {
 		e.billing = e.withBilling(e)
 	}
-	handler = web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken})
+	handler = web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks,
+		Billing: e.billing, AdminToken: adminToken, Metrics: web.NewMetrics(e.metrics)})
 }
 
 func (e *env) stop() {

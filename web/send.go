@@ -48,7 +48,9 @@ func (s *server) handleSend(kind string, group bool) handler {
 	if kind == "image" || kind == "document" {
 		limit = mediaBodyLimit
 	}
-	return func(w http.ResponseWriter, r *http.Request) error {
+	count := s.Metrics.acceptCounter(kind, group)
+	return func(w http.ResponseWriter, r *http.Request) (err error) {
+		defer func() { count(err) }()
 		acct, instance, err := s.authorizeInstance(r)
 		if err != nil {
 			return err

@@ -28,8 +28,9 @@ type Deps struct {
 	Webhooks   *webhook.Sender
 	Billing    *Billing // nil or without PayPal: billing off (admin offline payments still work)
 	AdminToken string
-	DataDir    string // the data directory, for backups
-	Version    string // the build's version, recorded in backups
+	DataDir    string   // the data directory, for backups
+	Version    string   // the build's version, recorded in backups
+	Metrics    *Metrics // nil: no /metrics, and nothing counted
 	Logger     *slog.Logger
 	// Done, if set, is closed when the server shuts down (for instance by
 	// http.Server.RegisterOnShutdown): the pages' live event streams end

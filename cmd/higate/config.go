@@ -30,6 +30,10 @@ type config struct {
 	// addresses (receivers on the operator's LAN); --demo implies it.
 	WebhookAllowPrivate bool
 	Backups             backupSchedule // scheduled backups (backup.go); off without a directory
+
+	// MetricsAddr is a listener for GET /metrics alone, without the admin
+	// token (metrics.go); off when empty.
+	MetricsAddr string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -43,6 +47,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return def
 	}
 	fs.StringVar(&c.Addr, "addr", env("HIGATE_ADDR", "127.0.0.1:8080"), "listen address (HIGATE_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("HIGATE_METRICS_ADDR", ""),
+		"serve GET /metrics without the admin token on this address too, for a private interface only; off when empty (HIGATE_METRICS_ADDR)")
 	fs.StringVar(&c.Data, "data", env("HIGATE_DATA", "./data"), "data directory (HIGATE_DATA)")
 	adminToken := registerAdminToken(fs, getenv) // admin routes are off without a token
 	sandbox, err := strconv.ParseBool(env("HIGATE_SANDBOX", "true"))
@@ -110,6 +116,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 func (c config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("--metrics-addr %q: %w", c.MetricsAddr, err)
 	}
 	if strings.TrimSpace(c.Data) == "" {
 		return errors.New("--data must name a directory")

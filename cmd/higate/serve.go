@@ -26,11 +26,14 @@ const sandboxNumber = "+15550000001"
 // then the dispatchers and transports, then the simulated network and the store.
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry, Retention: cfg.Retention})
+	reg := newMetricsRegistry() // metrics.go; every part registers on it
+	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry, Retention: cfg.Retention,
+		Metrics: registry.NewMetrics(reg)})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	reg.MustRegister(store.Collector())
 
 	var network *sim.Network
 	if cfg.Sandbox {
@@ -58,13 +61,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		log.Warn("no admin token: the admin API is off (set --admin-token-file, HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN)")
 	}
 
-	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, Deactivated: func(a registry.Account) {
-		log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
-	}})
+	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, Metrics: webhook.NewMetrics(reg),
+		Deactivated: func(a registry.Account) {
+			log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
+		}})
 	gw := gateway.NewService(gateway.Options{
-		Store:  store,
-		Logger: log,
-		Dial:   dialer(ctx, cfg, network, log),
+		Store:   store,
+		Logger:  log,
+		Metrics: gateway.NewMetrics(reg),
+		Dial:    dialer(ctx, cfg, network, log),
 		Hooks: gateway.Hooks{
 			Inbound: hooks.Inbound,
 			Alert: func(e registry.Event) {
@@ -82,7 +87,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(hookCtx); close(hooksDone) }()
 	defer func() { stopHooks(); <-hooksDone }()
-	billing, stopBilling, err := startBilling(cfg.Billing, store, log) // its loop stops after HTTP, before the gateway
+	billing, stopBilling, err := startBilling(cfg.Billing, store, log, reg) // its loop stops after HTTP, before the gateway
 	if err != nil {
 		return err
 	}
@@ -102,9 +107,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// done ends the web pages' live streams when shutdown begins; Shutdown
 	// would otherwise wait for every open page until its timeout.
 	done := make(chan struct{})
+	metrics := web.NewMetrics(reg)
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing,
-			AdminToken: cfg.AdminToken, Logger: log, Done: done, DataDir: cfg.Data, Version: version}),
+			AdminToken: cfg.AdminToken, Logger: log, Done: done, DataDir: cfg.Data, Version: version, Metrics: metrics}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -113,6 +119,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	srv.RegisterOnShutdown(func() { close(done) })
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "higate %s listening on %s\n", version, base)
+	if cfg.MetricsAddr != "" {
+		// Like the main listener, it stops before the gateway does.
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics.Handler(), stdout, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	if cfg.Demo {
 		printDemo(stdout, base, demo, cfg.AdminToken, filepath.Join(cfg.Data, demoFileName))
 	}

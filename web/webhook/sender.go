@@ -46,6 +46,8 @@ type Options struct {
 	// Deactivated is told when a webhook is switched off after MaxFails
 	// failures, so the operator and the account can be told.
 	Deactivated func(a registry.Account)
+	// Metrics, if set, counts delivery attempts (NewMetrics).
+	Metrics *Metrics
 }
 
 // Sender delivers the outbox. Each conversation (an account and an end
@@ -202,6 +204,7 @@ func (s *Sender) deliver(ctx context.Context, d registry.Delivery) {
 		s.log.Error("record webhook delivery", "delivery", d.ID, "err", err)
 		return
 	}
+	s.opts.Metrics.attempt(d.Event, at, deactivated)
 	if !at.OK {
 		detail := at.Error // the operator's log may say more than the developer sees
 		if postErr != nil {
