@@ -39,24 +39,34 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 // a check of its own: for a listener of its own (--metrics-addr).
 func (m *Metrics) Handler() http.Handler { return m.handler }
 
-// acceptCounter returns what a send endpoint calls with its result. The
-// 200 series is looked up here, once, so an accepted send costs one atomic
-// add; errors find theirs by label.
-func (m *Metrics) acceptCounter(kind string, group bool) func(error) {
+// acceptCounter counts one send endpoint's results. Its 200 series is
+// looked up once, when the route is made, so an accepted send costs one
+// atomic add; errors find theirs by label.
+type acceptCounter struct {
+	accepts      *prometheus.CounterVec // nil: count nothing
+	kind, target string
+	ok           prometheus.Counter
+}
+
+func (m *Metrics) acceptCounter(kind string, group bool) acceptCounter {
 	if m == nil {
-		return func(error) {}
+		return acceptCounter{}
 	}
 	target := "single"
 	if group {
 		target = "group"
 	}
-	ok := m.accepts.WithLabelValues(kind, target, "200")
-	return func(err error) {
-		if err == nil {
-			ok.Inc()
-			return
-		}
-		m.accepts.WithLabelValues(kind, target, strconv.Itoa(statusOf(err))).Inc()
+	return acceptCounter{accepts: m.accepts, kind: kind, target: target, ok: m.accepts.WithLabelValues(kind, target, "200")}
+}
+
+// count counts a send's result: nil is accepted, an error by its status.
+func (c acceptCounter) count(err error) {
+	switch {
+	case c.accepts == nil:
+	case err == nil:
+		c.ok.Inc()
+	default:
+		c.accepts.WithLabelValues(c.kind, c.target, strconv.Itoa(statusOf(err))).Inc()
 	}
 }
 

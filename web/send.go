@@ -48,9 +48,8 @@ func (s *server) handleSend(kind string, group bool) handler {
 	if kind == "image" || kind == "document" {
 		limit = mediaBodyLimit
 	}
-	count := s.Metrics.acceptCounter(kind, group)
-	return func(w http.ResponseWriter, r *http.Request) (err error) {
-		defer func() { count(err) }()
+	counter := s.Metrics.acceptCounter(kind, group)
+	send := func(w http.ResponseWriter, r *http.Request) error {
 		acct, instance, err := s.authorizeInstance(r)
 		if err != nil {
 			return err
@@ -73,6 +72,11 @@ func (s *server) handleSend(kind string, group bool) handler {
 		s.Gateway.Wake(instance)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "queued", "id": acc.Job.IDString()})
 		return nil
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := send(w, r)
+		counter.count(err)
+		return err
 	}
 }
 
