@@ -80,7 +80,8 @@ func (s *Store) Collector() prometheus.Collector {
 		oldest: prometheus.NewDesc("higate_queue_oldest_age_seconds",
 			"Age of the oldest job in an instance's queue (parked jobs not counted); 0 when the queue is empty.", byInstance, nil),
 		state: prometheus.NewDesc("higate_number_state",
-			"1 for a gateway number's current state, 0 for the others.", []string{"instance_id", "number", "state"}, nil),
+			"1 for a gateway number's current state, 0 for the others; transport is sim or whatsmeow.",
+			[]string{"instance_id", "number", "transport", "state"}, nil),
 		backlog: prometheus.NewDesc("higate_webhook_backlog",
 			"Webhook deliveries pending (in line, or waiting for a retry) for active webhooks.", nil, nil),
 		size: prometheus.NewDesc("higate_registry_size_bytes",
@@ -143,7 +144,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				if n.State == st {
 					on = 1
 				}
-				gauge(c.state, on, inst, n.Number, string(st))
+				gauge(c.state, on, inst, n.Number, n.Transport, string(st))
 			}
 			return nil
 		})
