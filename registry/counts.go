@@ -165,12 +165,13 @@ func countAll(tx *bolt.Tx) *counts {
 
 // deleteKey deletes key from b if it is there, and reports whether it was,
 // for the counts. (A queue key's value is empty, which Get does not tell
-// from an absent key.)
+// from an absent key.) It seeks once, as Bucket.Delete does.
 func deleteKey(b *bolt.Bucket, key []byte) (bool, error) {
-	if k, _ := b.Cursor().Seek(key); !bytes.Equal(k, key) {
+	c := b.Cursor()
+	if k, _ := c.Seek(key); !bytes.Equal(k, key) {
 		return false, nil
 	}
-	return true, b.Delete(key)
+	return true, c.Delete()
 }
 
 // putKey puts key with an empty value into b and reports whether it is new.
