@@ -114,6 +114,7 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 		for _, j := range jobs {
 			o := d.send(ctx, active, j)
 			o.Via = j.SentVia
+			s.opts.Metrics.attempt(o, s.store.Now().Sub(j.CreatedAt))
 			outcomes = append(outcomes, o)
 		}
 		ok := settle()
@@ -236,7 +237,10 @@ func (d *dispatcher) pace(ctx context.Context, n registry.Number) {
 		gap += rand.N(n.Pacing.Jitter)
 	}
 	if last, ok := d.lastSend[n.Number]; ok {
-		sleep(ctx, time.Until(last.Add(gap)))
+		if wait := time.Until(last.Add(gap)); wait > 0 {
+			d.svc.opts.Metrics.paced(wait)
+			sleep(ctx, wait)
+		}
 	}
 }
 

@@ -47,6 +47,8 @@ type Options struct {
 	SendTimeout time.Duration
 	// Lookups limits the is-on-WhatsApp queries of CheckOnWhatsApp.
 	Lookups LookupLimit
+	// Metrics, if set, measures sends and pacing (NewMetrics).
+	Metrics *Metrics
 }
 
 // Service runs the gateway numbers of every instance: their transports,

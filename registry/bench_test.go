@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 
 	"higate/quota"
@@ -18,9 +19,10 @@ const benchGateway = "+15550000001"
 
 // benchStore is a store with the sandbox instance, its active number, an
 // account with limits no benchmark reaches, and `users` registered users.
+// Its metrics are on, as in production.
 func benchStore(b *testing.B, users int) (*registry.Store, string, []string) {
 	b.Helper()
-	s, err := registry.Open(b.TempDir(), registry.Options{})
+	s, err := registry.Open(b.TempDir(), registry.Options{Metrics: registry.NewMetrics(prometheus.NewRegistry())})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -31,6 +32,7 @@ var errClosed = errors.New("registry is closed")
 // lower latency than DB.Batch with its best delay.
 type committer struct {
 	db   *boltDB
+	m    *Metrics // nil: not measured
 	mu   sync.Mutex
 	wait []call // guarded by mu
 	shut bool   // guarded by mu
@@ -43,8 +45,8 @@ type call struct {
 	err chan error
 }
 
-func newCommitter(db *boltDB) *committer {
-	c := &committer{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newCommitter(db *boltDB, m *Metrics) *committer {
+	c := &committer{db: db, m: m, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -102,6 +104,7 @@ func (c *committer) loop() {
 func (c *committer) commit(group []call) {
 	for len(group) > 0 {
 		failed := -1
+		start := time.Now()
 		err := c.db.Update(func(tx *bolt.Tx) error {
 			for i, cl := range group {
 				if err := safely(cl.fn, tx); err != nil {
@@ -111,6 +114,7 @@ func (c *committer) commit(group []call) {
 			}
 			return nil
 		})
+		c.m.observeCommit(len(group), start)
 		if failed < 0 {
 			for _, cl := range group {
 				cl.err <- err // nil, or the commit's own error
@@ -119,7 +123,10 @@ func (c *committer) commit(group []call) {
 		}
 		cl := group[failed]
 		group = append(group[:failed:failed], group[failed+1:]...)
-		cl.err <- c.db.Update(func(tx *bolt.Tx) error { return safely(cl.fn, tx) })
+		start = time.Now()
+		err = c.db.Update(func(tx *bolt.Tx) error { return safely(cl.fn, tx) })
+		c.m.observeCommit(1, start)
+		cl.err <- err
 	}
 }
 
@@ -141,14 +148,25 @@ func safely(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
 type boltDB struct {
 	*bolt.DB
 	full *diskFull
+	// counts are the running totals of queues and outbox (counts.go);
+	// nil until Open has counted what is on disk.
+	counts *counts
+	// pending is the tally of the write transaction under way: only the
+	// holder of bbolt's write lock touches it.
+	pending *tally
 	// commitFault, when set, makes every Update fail with it after its
 	// function ran, rolling back as a failed commit does (export_test.go).
 	commitFault atomic.Pointer[error]
 }
 
-// Update runs fn in a read-write transaction and commits it.
+// Update runs fn in a read-write transaction and commits it. What fn
+// notes in the transaction's tally (db.pending) is added to the counts
+// once, if the transaction commits.
 func (db *boltDB) Update(fn func(*bolt.Tx) error) error {
+	t := newTally()
 	err := db.DB.Update(func(tx *bolt.Tx) error {
+		db.pending = t
+		defer func() { db.pending = nil }() // still under the write lock
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -157,5 +175,9 @@ func (db *boltDB) Update(fn func(*bolt.Tx) error) error {
 		}
 		return nil
 	})
+	if err == nil && db.counts != nil {
+		db.counts.apply(t)
+	}
+	t.release()
 	return db.full.check("commit", err)
 }

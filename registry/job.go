@@ -141,6 +141,7 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	if err := indexJob(tx, *j); err != nil { // the account's job list (jobindex.go)
 		return err
 	}
+	s.db.pending.queue(j.Instance, 1, 0)
 	if j.Media != "" {
 		return addMediaRef(tx, j.Media, 1)
 	}

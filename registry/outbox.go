@@ -133,6 +133,7 @@ func (s *Store) addDelivery(tx *bolt.Tx, a Account, conversation, event string, 
 	if err := tx.Bucket(bucketOutboxQueue).Put(lineKey(conv, id), nil); err != nil {
 		return err
 	}
+	s.db.pending.line(1)
 	if tx.Bucket(bucketOutboxHeads).Get(conv) != nil {
 		return nil // the conversation's head is earlier and already in line
 	}
@@ -248,8 +249,10 @@ func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated
 		}
 		conv := convKey(d.Account, d.Conversation)
 		if d.State != DeliveryPending {
-			if err := tx.Bucket(bucketOutboxQueue).Delete(lineKey(conv, d.ID)); err != nil {
+			if ok, err := deleteKey(tx.Bucket(bucketOutboxQueue), lineKey(conv, d.ID)); err != nil {
 				return err
+			} else if ok {
+				s.db.pending.line(-1)
 			}
 		}
 		if err := putJSON(ob, u64(id), d); err != nil {
@@ -266,7 +269,7 @@ func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated
 			if err != nil {
 				return err
 			}
-			if err := holdAccount(tx, a.ClientID); err != nil {
+			if err := holdAccount(tx, s.db.pending, a.ClientID); err != nil {
 				return err
 			}
 		} else if err := rehead(tx, conv, a.Webhook.Active); err != nil {
@@ -315,7 +318,7 @@ func (s *Store) UpdateWebhook(clientID string, fn func(*Webhook) error) (Account
 		}
 		switch {
 		case was && !a.Webhook.Active:
-			return holdAccount(tx, clientID)
+			return holdAccount(tx, s.db.pending, clientID)
 		case !was && a.Webhook.Active:
 			return reheadAccount(tx, clientID, true)
 		}
@@ -374,8 +377,10 @@ func (s *Store) Replay(clientID string) (int, error) {
 			if err := putJSON(ob, u64(id), d); err != nil {
 				return err
 			}
-			if err := qb.Put(lineKey(convKey(clientID, d.Conversation), id), nil); err != nil {
+			if added, err := putKey(qb, lineKey(convKey(clientID, d.Conversation), id)); err != nil {
 				return err
+			} else if added {
+				s.db.pending.line(1)
 			}
 		}
 		return reheadAccount(tx, clientID, true)

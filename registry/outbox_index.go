@@ -106,8 +106,9 @@ func accountConversations(tx *bolt.Tx, account string) [][]byte {
 
 // holdAccount takes an account's pending deliveries out of the line when
 // its webhook is switched off: they become held, as do events that come
-// while it is off, and wait for a replay (or the retention).
-func holdAccount(tx *bolt.Tx, account string) error {
+// while it is off, and wait for a replay (or the retention). t counts the
+// deliveries taken out of the line.
+func holdAccount(tx *bolt.Tx, t *tally, account string) error {
 	ob, qb := tx.Bucket(bucketOutbox), tx.Bucket(bucketOutboxQueue)
 	prefix := []byte(account + "\x00")
 	var keys [][]byte // collected first: bbolt forbids deleting under a cursor's feet
@@ -132,6 +133,7 @@ func holdAccount(tx *bolt.Tx, account string) error {
 		if err := qb.Delete(k); err != nil {
 			return err
 		}
+		t.line(-1) // found by the scan above
 	}
 	for conv := range convs {
 		if err := rehead(tx, []byte(conv), false); err != nil {
@@ -188,7 +190,7 @@ func upgradeOutbox(tx *bolt.Tx) error {
 			if err := reheadAccount(tx, account, true); err != nil {
 				return err
 			}
-		} else if err := holdAccount(tx, account); err != nil {
+		} else if err := holdAccount(tx, nil, account); err != nil { // before Open counts
 			return err
 		}
 	}

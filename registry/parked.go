@@ -41,6 +41,7 @@ func (s *Store) park(tx *bolt.Tx, j Job) error {
 	if err := tx.Bucket(bucketQueue).Delete(queueKey(j)); err != nil {
 		return err
 	}
+	s.db.pending.queue(j.Instance, -1, 1) // Claim found it in the queue, and a queued job is not parked
 	return tx.Bucket(bucketParked).Put(parkedKey(j), nil)
 }
 
@@ -68,6 +69,7 @@ func (s *Store) unpark(tx *bolt.Tx, prefix []byte) error {
 		if err := qb.Put(queueKey(j), nil); err != nil {
 			return err
 		}
+		s.db.pending.queue(j.Instance, 1, -1)
 	}
 	return nil
 }

@@ -131,6 +131,7 @@ func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int, skip fu
 		if err := qb.Delete(k); err != nil {
 			return nil, next, false, err
 		}
+		s.db.pending.queue(instance, -1, 0) // found by the scan above
 	}
 	for _, j := range parked {
 		if err := s.park(tx, j); err != nil {
@@ -161,7 +162,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 	}
 	return s.batch(func(tx *bolt.Tx) error {
 		now := s.now().UTC()
-		jb, qb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue)
+		jb := tx.Bucket(bucketJobs)
 		sent := map[string]int{} // per gateway number
 		for _, o := range outcomes {
 			var j Job
@@ -189,13 +190,14 @@ func (s *Store) Finish(outcomes []Outcome) error {
 				if err := s.release(tx, j); err != nil {
 					return err
 				}
+				s.db.pending.job(JobSent)
 			case o.Retry:
 				j.State, j.NotBefore, j.Error = JobQueued, o.NotBefore, o.Error
 			default:
 				if err := s.end(tx, &j, now, JobFailed, o.Code, o.Error, o.Refund); err != nil {
 					return err
 				}
-				if err := qb.Delete(queueKey(j)); err != nil {
+				if err := s.dequeue(tx, j); err != nil {
 					return err
 				}
 				continue
@@ -253,7 +255,25 @@ func (s *Store) release(tx *bolt.Tx, j Job) error {
 			return err
 		}
 	}
-	return tx.Bucket(bucketQueue).Delete(queueKey(j))
+	return s.dequeue(tx, j)
+}
+
+// dequeue deletes a job's queue key, if it is there, and counts it.
+func (s *Store) dequeue(tx *bolt.Tx, j Job) error {
+	if ok, err := deleteKey(tx.Bucket(bucketQueue), queueKey(j)); err != nil || !ok {
+		return err
+	}
+	s.db.pending.queue(j.Instance, -1, 0)
+	return nil
+}
+
+// unparkJob deletes a job's parked key, if it is there, and counts it.
+func (s *Store) unparkJob(tx *bolt.Tx, j Job) error {
+	if ok, err := deleteKey(tx.Bucket(bucketParked), parkedKey(j)); err != nil || !ok {
+		return err
+	}
+	s.db.pending.queue(j.Instance, 0, -1)
+	return nil
 }
 
 // end fails a job for good, refunding its quota when asked. The caller
@@ -283,6 +303,7 @@ func (s *Store) end(tx *bolt.Tx, j *Job, now time.Time, state JobState, code int
 	if err := addStats(tx, now, Minute{Failed: 1}); err != nil {
 		return err
 	}
+	s.db.pending.job(state)
 	return s.statusChanged(tx, *j)
 }
 
@@ -318,10 +339,19 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 					return err
 				}
 				j.State, j.UpdatedAt = JobSent, now
+				s.db.pending.job(JobSent)
 				if err := s.statusChanged(tx, j); err != nil {
 					return err
 				}
 			}
+			if j.State == JobSent {
+				// Its first receipt. A read receipt says it arrived too.
+				s.db.pending.deliveredAfter(now.Sub(j.UpdatedAt))
+				if to == JobRead {
+					s.db.pending.job(JobDelivered)
+				}
+			}
+			s.db.pending.job(to)
 			j.State, j.UpdatedAt = to, now
 			if err := putJob(jb, key, j); err != nil {
 				return err
@@ -412,10 +442,10 @@ func (s *Store) Expire(instance uint64) (int, error) {
 			if err := s.end(tx, &j, now, JobExpired, CodeExpired, "not sent within its expiry", true); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketQueue).Delete(queueKey(j)); err != nil {
+			if err := s.dequeue(tx, j); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketParked).Delete(parkedKey(j)); err != nil {
+			if err := s.unparkJob(tx, j); err != nil {
 				return err
 			}
 			n++

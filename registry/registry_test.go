@@ -19,6 +19,8 @@ type fixture struct {
 	store *registry.Store
 	now   time.Time
 	mu    sync.Mutex
+	// metrics, when set before open, are the store's instruments.
+	metrics *registry.Metrics
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -35,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) open() {
-	s, err := registry.Open(f.dir, registry.Options{Now: f.clock, JobExpiry: time.Hour})
+	s, err := registry.Open(f.dir, registry.Options{Now: f.clock, JobExpiry: time.Hour, Metrics: f.metrics})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -57,6 +57,10 @@ type Options struct {
 	Logger    *slog.Logger     // defaults to discarding
 	JobExpiry time.Duration    // how long a job may wait before it fails as expired; default 24h
 	Retention time.Duration    // how long finished jobs, deliveries and events are kept (Prune); default 30 days
+	// Metrics, if set, measures the group commit and counts jobs by status
+	// (NewMetrics); nil measures nothing. The gauges read at scrape time
+	// are Collector's.
+	Metrics *Metrics
 }
 
 // Store is the registry. It is safe for concurrent use.
@@ -113,7 +117,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s.full = &diskFull{log: s.log}
 	s.db = &boltDB{DB: bdb, full: s.full}
-	s.commits = newCommitter(s.db)
+	s.commits = newCommitter(s.db, opts.Metrics)
 	// Creating the buckets and loading the message IDs read pages that
 	// quickCheck did not; a corrupt one is refused like the others.
 	err = guard(path, func() error {
@@ -150,6 +154,16 @@ func Open(dir string, opts Options) (*Store, error) {
 			return err
 		})
 	})
+	if err == nil {
+		// Counted once here, then kept up to date by every write.
+		err = guard(path, func() error {
+			return s.db.View(func(tx *bolt.Tx) error {
+				s.db.counts = countAll(tx)
+				s.db.counts.metrics = opts.Metrics
+				return nil
+			})
+		})
+	}
 	if err != nil {
 		s.Close()
 		var fe *fileError

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/quota"
@@ -36,10 +38,13 @@ type stack struct {
 func newStack(tb testing.TB, users int) *stack {
 	tb.Helper()
 	dir := tb.TempDir()
-	st, err := registry.Open(dir, registry.Options{})
+	// Metrics on, as in production.
+	reg := prometheus.NewRegistry()
+	st, err := registry.Open(dir, registry.Options{Metrics: registry.NewMetrics(reg)})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	reg.MustRegister(st.Collector())
 	network, err := sim.Open(filepath.Join(dir, "sim"), sim.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -63,17 +68,19 @@ func newStack(tb testing.TB, users int) *stack {
 		Limits: quota.Limits{Daily: 1 << 30, Recipients: 1 << 30}}); err != nil {
 		tb.Fatal(err)
 	}
-	hooks := webhook.New(webhook.Options{Store: st})
+	hooks := webhook.New(webhook.Options{Store: st, Metrics: webhook.NewMetrics(reg)})
 	s.gw = gateway.NewService(gateway.Options{
-		Store: st,
-		Dial:  func(n registry.Number) (gateway.Transport, error) { return network.Attach(n.Number), nil },
-		Hooks: gateway.Hooks{Inbound: hooks.Inbound},
+		Store:   st,
+		Dial:    func(n registry.Number) (gateway.Transport, error) { return network.Attach(n.Number), nil },
+		Hooks:   gateway.Hooks{Inbound: hooks.Inbound},
+		Metrics: gateway.NewMetrics(reg),
 	})
 	if err := s.gw.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.gw.Stop(); network.Close(); st.Close() })
-	s.handler = web.NewServer(web.Deps{Store: st, Gateway: s.gw, Sim: network, Webhooks: hooks, AdminToken: adminToken})
+	s.handler = web.NewServer(web.Deps{Store: st, Gateway: s.gw, Sim: network, Webhooks: hooks, AdminToken: adminToken,
+		Metrics: web.NewMetrics(reg)})
 	deadline := time.Now().Add(10 * time.Second)
 	for !s.gw.InstanceUp(0) {
 		if time.Now().After(deadline) {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"higate/gateway"
 	"higate/gateway/sim"
 	"higate/registry"
@@ -53,6 +55,9 @@ type env struct {
 	gw     *gateway.Service
 	srv    *httptest.Server
 	hooks  *webhook.Sender
+	// metrics is the Prometheus registry that every part of the gateway
+	// registers on and GET /metrics serves; a new one on every start.
+	metrics *prometheus.Registry
 	// stopHooks stops the webhook sender's Run.
 	stopHooks func()
 	// hookOptions, when set, changes the webhook sender's options.
@@ -76,10 +81,12 @@ func newEnv(t *testing.T, options ...func(*env)) *env {
 func (e *env) start() {
 	t := e.t
 	var err error
-	e.store, err = registry.Open(e.dir, registry.Options{Now: e.clock.Now, JobExpiry: e.expiry})
+	e.metrics = prometheus.NewRegistry()
+	e.store, err = registry.Open(e.dir, registry.Options{Now: e.clock.Now, JobExpiry: e.expiry, Metrics: registry.NewMetrics(e.metrics)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.metrics.MustRegister(e.store.Collector())
 	e.net, err = sim.Open(filepath.Join(e.dir, "sim"), sim.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +107,7 @@ func (e *env) start() {
 	// test reach the Internet), so a webhook at https://example.com/hook is
 	// accepted, and delivering to it is refused at once on loopback.
 	hookOpts := webhook.Options{Store: e.store, Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }, AllowPrivate: true,
-		Resolver: loopbackDNS{}}
+		Resolver: loopbackDNS{}, Metrics: webhook.NewMetrics(e.metrics)}
 	if e.hookOptions != nil {
 		e.hookOptions(&hookOpts)
 	}
@@ -110,6 +117,7 @@ func (e *env) start() {
 		Dial:    func(n registry.Number) (gateway.Transport, error) { return e.net.Attach(n.Number), nil },
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
 		Hooks:   gateway.Hooks{Inbound: e.hooks.Inbound},
+		Metrics: gateway.NewMetrics(e.metrics),
 	})
 	if err := e.gw.Start(t.Context()); err != nil {
 		t.Fatal(err)
@@ -124,7 +132,7 @@ func (e *env) start() {
 	if e.withBilling != nil {
 		e.billing = e.withBilling(e)
 	}
-	handler = checked(t, web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken}))
+	handler = checked(t, web.NewServer(web.Deps{DataDir: e.dir, Version: "test", Store: e.store, Gateway: e.gw, Sim: e.net, Webhooks: e.hooks, Billing: e.billing, AdminToken: adminToken, Metrics: web.NewMetrics(e.metrics)}))
 }
 
 func (e *env) stop() {

@@ -40,6 +40,7 @@ func (s *server) router() *mux.Router {
 	// Health, for load balancers and monitoring.
 	r.Handle("/healthz", s.wrap(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.wrap(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.adminOnly(s.handleMetrics)).Methods(http.MethodGet)
 
 	// Public API (WhatsMate-compatible).
 	r.Handle("/v1/gateway/status", s.wrap(s.handleStatus)).Methods(http.MethodGet)

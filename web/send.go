@@ -60,7 +60,8 @@ func (s *server) handleSend(kind string, group bool) handler {
 	case "audio", "video":
 		limit = avBodyLimit
 	}
-	return func(w http.ResponseWriter, r *http.Request) error {
+	counter := s.Metrics.acceptCounter(kind, group)
+	send := func(w http.ResponseWriter, r *http.Request) error {
 		acct, instance, err := s.authorizeInstance(r)
 		if err != nil {
 			return err
@@ -83,6 +84,11 @@ func (s *server) handleSend(kind string, group bool) handler {
 		s.Gateway.Wake(instance)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "queued", "id": acc.Job.IDString()})
 		return nil
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := send(w, r)
+		counter.count(err)
+		return err
 	}
 }
 

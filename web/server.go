@@ -32,8 +32,9 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto headers count (forwarded); none by default.
 	TrustedProxies forwarded.Proxies
-	DataDir        string // the data directory, for backups
-	Version        string // the build's version, recorded in backups
+	DataDir        string   // the data directory, for backups
+	Version        string   // the build's version, recorded in backups
+	Metrics        *Metrics // nil: no /metrics, and nothing counted
 	Logger         *slog.Logger
 	// Done, if set, is closed when the server shuts down (for instance by
 	// http.Server.RegisterOnShutdown): the pages' live event streams end

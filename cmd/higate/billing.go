@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"higate/registry"
 	"higate/web"
 	"higate/web/mail"
@@ -137,17 +139,17 @@ func (b billingConfig) Validate() error {
 // startBilling builds Billing from the configuration and starts its
 // lifecycle loop; stop ends the loop and waits for mails in flight. With
 // PayPal unset billing is off, and the log says so.
-func startBilling(cfg billingConfig, store *registry.Store, log *slog.Logger) (b *web.Billing, stop func(), err error) {
+func startBilling(cfg billingConfig, store *registry.Store, log *slog.Logger, reg prometheus.Registerer) (b *web.Billing, stop func(), err error) {
 	opts := web.BillingOptions{Store: store, SharedInstance: cfg.SharedInstance, Grace: cfg.Grace,
 		RemindBefore: cfg.RemindBefore, PublicURL: cfg.PublicURL, Plans: cfg.Plans, Logger: log}
 	if cfg.SMTPURL != "" {
-		if opts.Mailer, err = mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom}); err != nil {
+		if opts.Mailer, err = mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, Metrics: mail.NewMetrics(reg)}); err != nil {
 			return nil, nil, err
 		}
 	}
 	if cfg.Enabled() {
 		opts.PayPal, err = paypal.New(paypal.Config{ClientID: cfg.PayPalClientID, Secret: cfg.PayPalSecret,
-			APIBase: cfg.PayPalAPIBase, WebhookID: cfg.PayPalWebhookID})
+			APIBase: cfg.PayPalAPIBase, WebhookID: cfg.PayPalWebhookID, Metrics: paypal.NewMetrics(reg)})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -40,6 +40,10 @@ type config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto count; none by default.
 	TrustedProxies forwarded.Proxies
+
+	// MetricsAddr is a listener for GET /metrics alone, without the admin
+	// token (metrics.go); off when empty.
+	MetricsAddr string
 }
 
 // parseServeFlags reads serve's configuration from its arguments, the
@@ -72,6 +76,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		return def
 	}
 	fs.StringVar(&c.Addr, "addr", env("HIGATE_ADDR", "127.0.0.1:8080"), "listen address (HIGATE_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("HIGATE_METRICS_ADDR", ""),
+		"serve GET /metrics without the admin token on this address too, for a private interface only; off when empty (HIGATE_METRICS_ADDR)")
 	fs.StringVar(&c.Data, "data", env("HIGATE_DATA", "./data"), "data directory (HIGATE_DATA)")
 	fs.StringVar(&c.ConfigFile, "config", env("HIGATE_CONFIG", ""),
 		"read settings from this file: key = value lines, keys named like these flags; the command line and the environment win over it (HIGATE_CONFIG)")
@@ -162,6 +168,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 func (c config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("--metrics-addr %q: %w", c.MetricsAddr, err)
 	}
 	if strings.TrimSpace(c.Data) == "" {
 		return errors.New("--data must name a directory")

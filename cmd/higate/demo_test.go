@@ -18,6 +18,7 @@ import (
 // printed credentials.
 type demoRun struct {
 	base, clientID, secret, adminToken string
+	metrics                            string // the --metrics-addr listener's URL, if one was asked for
 	stop                               func()
 }
 
@@ -42,6 +43,8 @@ func startDemo(t *testing.T, dir string, extra ...string) *demoRun {
 		switch {
 		case strings.Contains(line, " listening on "):
 			_, d.base, _ = strings.Cut(line, " listening on ")
+		case strings.HasPrefix(line, "higate metrics on "):
+			d.metrics = strings.Fields(line)[3]
 		case strings.HasPrefix(line, "  client ID:"):
 			d.clientID = field("  client ID:")
 		case strings.HasPrefix(line, "  client secret:"):

@@ -110,3 +110,12 @@ func (l *listeners) shutdown() error {
 	}
 	return nil
 }
+
+// close releases the listeners when start-up fails after listen and before
+// serve.
+func (l *listeners) close() {
+	l.mainLn.Close()
+	if l.plainLn != nil {
+		l.plainLn.Close()
+	}
+}

@@ -30,11 +30,14 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	down := &shutdownLog{log: log}
 	defer down.Done()
-	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry, Retention: cfg.Retention})
+	reg := newMetricsRegistry() // metrics.go; every part registers on it
+	store, err := registry.Open(cfg.Data, registry.Options{Logger: log, JobExpiry: cfg.JobExpiry, Retention: cfg.Retention,
+		Metrics: registry.NewMetrics(reg)})
 	if err != nil {
 		return err
 	}
 	defer down.Step("registry closed", store.Close)
+	reg.MustRegister(store.Collector())
 
 	var network *sim.Network
 	if cfg.Sandbox {
@@ -62,13 +65,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		log.Warn("no admin token: the admin API is off (set --admin-token-file, HIGATE_ADMIN_TOKEN_FILE or HIGATE_ADMIN_TOKEN)")
 	}
 
-	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.Billing.PublicURL, Deactivated: func(a registry.Account) {
-		log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
-	}})
+	hooks := webhook.New(webhook.Options{Store: store, Logger: log, AllowPrivate: cfg.WebhookAllowPrivate, PublicURL: cfg.Billing.PublicURL,
+		Metrics: webhook.NewMetrics(reg), Deactivated: func(a registry.Account) {
+			log.Warn("operator alert: webhook deactivated after repeated failures", "account", a.ClientID)
+		}})
 	gw := gateway.NewService(gateway.Options{
-		Store:  store,
-		Logger: log,
-		Dial:   dialer(ctx, cfg, network, log),
+		Store:   store,
+		Logger:  log,
+		Metrics: gateway.NewMetrics(reg),
+		Dial:    dialer(ctx, cfg, network, log),
 		Hooks: gateway.Hooks{
 			Inbound: hooks.Inbound,
 			Alert: func(e registry.Event) {
@@ -88,7 +93,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	hooksDone := make(chan struct{})
 	go func() { hooks.Run(hookCtx); close(hooksDone) }()
 	defer down.Step("webhook sender stopped", func() error { stopHooks(); <-hooksDone; return nil })
-	billing, stopBilling, err := startBilling(cfg.Billing, store, log) // its loop stops after HTTP, before the gateway
+	billing, stopBilling, err := startBilling(cfg.Billing, store, log, reg) // its loop stops after HTTP, before the gateway
 	if err != nil {
 		return err
 	}
@@ -104,9 +109,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// done ends the web pages' live streams when shutdown begins; Shutdown
 	// would otherwise wait for every open page until its timeout.
 	done := make(chan struct{})
+	metrics := web.NewMetrics(reg)
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Store: store, Gateway: gw, Sim: network, Webhooks: hooks, Billing: billing,
-			AdminToken: cfg.AdminToken, TrustedProxies: cfg.TrustedProxies, Logger: log, Done: done, DataDir: cfg.Data, Version: version}),
+			AdminToken: cfg.AdminToken, TrustedProxies: cfg.TrustedProxies, Logger: log, Done: done, DataDir: cfg.Data, Version: version, Metrics: metrics}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -123,6 +129,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log.Info("higate started", "version", version, "url", base, "data", cfg.Data, "sandbox", cfg.Sandbox,
 		"admin_api", cfg.AdminToken != "", "tls", cfg.TLS.Mode(), "acme_domains", strings.Join(cfg.TLS.ACMEDomains, ","),
 		"http_addr", listeners.plainAddr(), "trusted_proxies", cfg.TrustedProxies.String(), "config", cfg.ConfigFile)
+	if cfg.MetricsAddr != "" {
+		// Like the main listener, it stops before the gateway does.
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics.Handler(), stdout, log)
+		if err != nil {
+			listeners.close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	if cfg.Demo {
 		printDemo(stdout, base, demo, cfg.AdminToken, filepath.Join(cfg.Data, demoFileName))
 	}

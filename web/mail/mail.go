@@ -25,6 +25,7 @@ type Config struct {
 	From    string         // the From address, e.g. "Higate <billing@example.com>"
 	Timeout time.Duration  // per delivery; default 30 s
 	RootCAs *x509.CertPool // for the server's certificate; nil means the system's (tests pass their own)
+	Metrics *Metrics       // counts deliveries by outcome (NewMetrics); nil counts nothing
 }
 
 // Message is one plain-text mail.
@@ -47,6 +48,7 @@ type Mailer struct {
 	timeout  time.Duration
 	rootCAs  *x509.CertPool
 	redacted string
+	metrics  *Metrics
 }
 
 // New checks cfg and returns a Mailer. It does not connect.
@@ -55,7 +57,7 @@ func New(cfg Config) (*Mailer, error) {
 	if err != nil {
 		return nil, errors.New("mail: the SMTP URL does not parse") // the URL may hold a password: do not echo it
 	}
-	m := &Mailer{host: u.Hostname(), from: cfg.From, timeout: cfg.Timeout, rootCAs: cfg.RootCAs}
+	m := &Mailer{host: u.Hostname(), from: cfg.From, timeout: cfg.Timeout, rootCAs: cfg.RootCAs, metrics: cfg.Metrics}
 	switch u.Scheme {
 	case "smtp":
 		m.port = 587
@@ -134,7 +136,9 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	if err := c.DialAndSendWithContext(ctx, gm); err != nil {
+	err = c.DialAndSendWithContext(ctx, gm)
+	m.metrics.sent(err)
+	if err != nil {
 		return fmt.Errorf("mail: send to %s via %s: %w", msg.To, m.redacted, err)
 	}
 	return nil

@@ -35,6 +35,7 @@ type Config struct {
 	APIBase    string       // "sandbox" or empty (the default), "live", or a URL (tests point it at a fake)
 	WebhookID  string       // the webhook's ID at PayPal; Verify needs it, Setup does not
 	HTTPClient *http.Client // defaults to one with a 30-second timeout
+	Metrics    *Metrics     // counts the calls by outcome (NewMetrics); nil counts nothing
 }
 
 // APIBase resolves the name of an API base: "", "sandbox" and "live" name
@@ -58,6 +59,7 @@ func APIBase(name string) (string, error) {
 type Client struct {
 	api       *pp.Client
 	webhookID string
+	metrics   *Metrics
 }
 
 // New returns a client. It does not contact PayPal; the first call fetches
@@ -82,7 +84,7 @@ func New(cfg Config) (*Client, error) {
 	// Set once here: the library keeps it in an unguarded field, so setting
 	// it per call would race between concurrent requests.
 	api.SetReturnRepresentation()
-	return &Client{api: api, webhookID: cfg.WebhookID}, nil
+	return &Client{api: api, webhookID: cfg.WebhookID, metrics: cfg.Metrics}, nil
 }
 
 // Verify asks PayPal whether body, delivered with header, is a webhook
@@ -100,11 +102,15 @@ func (c *Client) Verify(ctx context.Context, header http.Header, body []byte) er
 		req.Header.Set(h, header.Get(h))
 	}
 	resp, err := c.api.VerifyWebhookSignature(ctx, req, c.webhookID)
+	if err == nil && resp.VerificationStatus != "SUCCESS" {
+		err = ErrUnverified
+	}
+	c.metrics.call("verify_webhook", err)
+	if err == ErrUnverified {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("paypal: verify webhook signature: %w", err)
-	}
-	if resp.VerificationStatus != "SUCCESS" {
-		return ErrUnverified
 	}
 	return nil
 }
@@ -145,6 +151,7 @@ func (c *Client) Subscription(ctx context.Context, id string) (Subscription, err
 		return Subscription{}, fmt.Errorf("paypal: invalid subscription ID %q", id)
 	}
 	resp, err := c.api.GetSubscriptionDetails(ctx, id)
+	c.metrics.call("get_subscription", err)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("paypal: get subscription %s: %w", id, err)
 	}
@@ -173,6 +180,7 @@ func (c *Client) CreateSubscription(ctx context.Context, ns NewSubscription) (Su
 			CancelURL:          ns.CancelURL,
 		},
 	})
+	c.metrics.call("create_subscription", err)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("paypal: create subscription: %w", err)
 	}

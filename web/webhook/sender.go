@@ -57,6 +57,8 @@ type Options struct {
 	// was down for a day still gets its files. A replay after that needs
 	// the account's credentials on the same URL without exp and sig.
 	MediaLinkTTL time.Duration
+	// Metrics, if set, counts delivery attempts (NewMetrics).
+	Metrics *Metrics
 }
 
 // Sender delivers the outbox. Each conversation (an account and an end
@@ -217,6 +219,7 @@ func (s *Sender) deliver(ctx context.Context, d registry.Delivery) {
 		s.log.Error("record webhook delivery", "delivery", d.ID, "err", err)
 		return
 	}
+	s.opts.Metrics.attempt(d.Event, at, deactivated)
 	if !at.OK {
 		detail := at.Error // the operator's log may say more than the developer sees
 		if postErr != nil {
