@@ -147,25 +147,34 @@ func (s *Store) Instances() ([]InstanceView, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		nb := tx.Bucket(bucketNumbers)
 		return tx.Bucket(bucketInstances).ForEach(func(_, v []byte) error {
-			var iv InstanceView
-			if err := json.Unmarshal(v, &iv.Instance); err != nil {
+			iv, err := viewInstance(nb, v)
+			if err != nil {
 				return err
-			}
-			for _, num := range iv.Numbers {
-				var n Number
-				if err := getJSON(nb, []byte(num), &n); err != nil {
-					return fmt.Errorf("number %s of instance %d: %w", num, iv.ID, err)
-				}
-				if n.Role == RoleActive {
-					iv.Active = n.Number
-				}
-				iv.NumberViews = append(iv.NumberViews, n)
 			}
 			out = append(out, iv)
 			return nil
 		})
 	})
 	return out, err
+}
+
+// viewInstance decodes a stored instance with its numbers' records.
+func viewInstance(nb *bolt.Bucket, v []byte) (InstanceView, error) {
+	var iv InstanceView
+	if err := json.Unmarshal(v, &iv.Instance); err != nil {
+		return iv, err
+	}
+	for _, num := range iv.Numbers {
+		var n Number
+		if err := getJSON(nb, []byte(num), &n); err != nil {
+			return iv, fmt.Errorf("number %s of instance %d: %w", num, iv.ID, err)
+		}
+		if n.Role == RoleActive {
+			iv.Active = n.Number
+		}
+		iv.NumberViews = append(iv.NumberViews, n)
+	}
+	return iv, nil
 }
 
 // AddNumber adds a gateway number to an instance. A number may join with

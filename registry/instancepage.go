@@ -2,8 +2,6 @@ package registry
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -23,19 +21,9 @@ func (s *Store) InstancesFrom(from uint64, limit int) ([]InstanceView, uint64, e
 				next = binary.BigEndian.Uint64(k)
 				return nil
 			}
-			var iv InstanceView
-			if err := json.Unmarshal(v, &iv.Instance); err != nil {
+			iv, err := viewInstance(nb, v)
+			if err != nil {
 				return err
-			}
-			for _, num := range iv.Numbers {
-				var n Number
-				if err := getJSON(nb, []byte(num), &n); err != nil {
-					return fmt.Errorf("number %s of instance %d: %w", num, iv.ID, err)
-				}
-				if n.Role == RoleActive {
-					iv.Active = n.Number
-				}
-				iv.NumberViews = append(iv.NumberViews, n)
 			}
 			out = append(out, iv)
 		}
