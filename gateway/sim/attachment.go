@@ -27,20 +27,8 @@ func (n *Network) InboundMedia(ctx context.Context, from, to string, a Attachmen
 	if len(a.Data) == 0 {
 		return fmt.Errorf("sim: the attachment is empty")
 	}
-	if err := checkE164("sender", from); err != nil {
-		return err
-	}
-	if err := checkE164("gateway number", to); err != nil {
-		return err
-	}
-	if n.closed.Load() {
-		return ErrClosed
-	}
-	num, err := n.known(to)
+	num, err := n.sender(from, to)
 	if err != nil {
-		return err
-	}
-	if err := n.setOn(from, true); err != nil {
 		return err
 	}
 	if a.Mimetype == "" {

@@ -210,20 +210,8 @@ func (num *Number) flushAck() {
 // Errors: a number that is not E.164, a `to` never attached, ctx's error,
 // ErrClosed, or a journal failure.
 func (n *Network) Inbound(ctx context.Context, from, to, text string) error {
-	if err := checkE164("sender", from); err != nil {
-		return err
-	}
-	if err := checkE164("gateway number", to); err != nil {
-		return err
-	}
-	if n.closed.Load() {
-		return ErrClosed
-	}
-	num, err := n.known(to)
+	num, err := n.sender(from, to)
 	if err != nil {
-		return err
-	}
-	if err := n.setOn(from, true); err != nil {
 		return err
 	}
 	ev := gateway.Event{Kind: gateway.EventInbound, Gateway: to, At: n.now().Round(0), MessageID: newMessageID(), From: from, Text: text}
@@ -314,4 +302,23 @@ func (num *Number) queueInboundLocked(ev gateway.Event) error {
 	num.nextSeq = seq
 	num.push(pending{seq: seq, ev: ev, inbound: true})
 	return nil
+}
+
+// sender checks that from may write to gateway number to and returns the
+// number; from is then a user on WhatsApp, as anyone who writes is.
+func (n *Network) sender(from, to string) (*Number, error) {
+	if err := checkE164("sender", from); err != nil {
+		return nil, err
+	}
+	if err := checkE164("gateway number", to); err != nil {
+		return nil, err
+	}
+	if n.closed.Load() {
+		return nil, ErrClosed
+	}
+	num, err := n.known(to)
+	if err != nil {
+		return nil, err
+	}
+	return num, n.setOn(from, true)
 }
