@@ -287,6 +287,11 @@ func indexDue(tx *bolt.Tx) error {
 var errBadCredentials = Errorf(CodeUnauthorized, "check the X-WM-CLIENT-ID and X-WM-CLIENT-SECRET headers for typos",
 	"invalid client ID or secret")
 
+// ErrBadCredentials is Authenticate's error for a client ID or secret that
+// is wrong (it never says which); its other errors are about an account
+// whose credentials were right (suspended, expired).
+var ErrBadCredentials = errBadCredentials
+
 // Authenticate checks credentials and that the account may send. It
 // compares the secret's hash in constant time, and does the same work for an
 // unknown client ID so response times do not reveal which IDs exist.
@@ -319,6 +324,12 @@ func (a Account) CheckInstance(instance uint64) error {
 	}
 	return nil
 }
+
+// CheckUsable reports, as Authenticate does, whether the account may use
+// the API now: an error (474, with the remedy) when it is suspended or has
+// expired. The web pages sign a developer in once and check it again on
+// each request.
+func (s *Store) CheckUsable(a Account) error { return s.usable(a) }
 
 // usable reports whether the account may send now.
 func (s *Store) usable(a Account) error {

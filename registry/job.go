@@ -115,8 +115,9 @@ func (s *Store) JobByMessageID(msgID string) (Job, error) {
 	return j, err
 }
 
-// insertJob writes a new job and its indexes. The caller has set everything
-// but the ID, message ID and timestamps.
+// insertJob writes a new job and its indexes (the queue, and the account's
+// job list). The caller has set everything but the ID, message ID and
+// timestamps.
 func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	jb := tx.Bucket(bucketJobs)
 	id, err := jb.NextSequence()
@@ -129,6 +130,9 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 		return err
 	}
 	if err := tx.Bucket(bucketQueue).Put(queueKey(*j), nil); err != nil {
+		return err
+	}
+	if err := indexJob(tx, *j); err != nil { // the account's job list (jobindex.go)
 		return err
 	}
 	if j.Media != "" {

@@ -101,8 +101,9 @@ func oldKeys(b *bolt.Bucket, judge func(v []byte) (old, drop bool)) [][]byte {
 	return out
 }
 
-// deleteJob deletes a job with what points at it: its idempotency key and
-// an entry in the msgids index of earlier versions. A finished job has no
+// deleteJob deletes a job with what points at it: its idempotency key, its
+// entry in the account's job index and an entry in the msgids index of
+// earlier versions. A finished job has no
 // queue key or media reference left.
 func deleteJob(tx *bolt.Tx, key []byte) error {
 	jb := tx.Bucket(bucketJobs)
@@ -117,6 +118,9 @@ func deleteJob(tx *bolt.Tx, key []byte) error {
 				return err
 			}
 		}
+	}
+	if err := unindexJob(tx, j); err != nil {
+		return err
 	}
 	mb := tx.Bucket(bucketMessageIDs)
 	if bytes.Equal(mb.Get([]byte(j.MessageID)), key) {

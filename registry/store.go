@@ -127,6 +127,9 @@ func Open(dir string, opts Options) (*Store, error) {
 			if err := upgradeOutbox(tx); err != nil {
 				return err
 			}
+			if err := indexAccountJobs(tx); err != nil {
+				return err
+			}
 			ids, err := loadMessageIDs(tx)
 			s.msgIDs = ids
 			return err

@@ -12,6 +12,7 @@ import (
 	"higate/web/ui"
 	"higate/web/ui/join"
 	"higate/web/ui/phone"
+	"higate/web/ui/portal"
 )
 
 // routes lists every route of the server.
@@ -74,6 +75,7 @@ func (s *server) routes() http.Handler {
 	// Web pages: each surface is a package under web/ui with its own route table.
 	r.PathPrefix(ui.StaticPrefix).Handler(ui.Static()).Methods(http.MethodGet, http.MethodHead)
 	join.New(join.Deps{Store: s.Store, Logger: s.log}).Mount(r)
+	portal.New(s.portalDeps()).Mount(r)
 	if s.Sim != nil {
 		phone.New(phone.Deps{Store: s.Store, Sim: s.Sim, Done: s.Done, Logger: s.log}).Mount(r)
 	}

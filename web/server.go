@@ -118,8 +118,12 @@ func (s *server) wrap(h handler) http.Handler {
 	})
 }
 
-// authenticate checks the developer's X-WM-CLIENT-ID and X-WM-CLIENT-SECRET.
+// authenticate checks the developer's X-WM-CLIENT-ID and X-WM-CLIENT-SECRET,
+// or takes the account the developer portal signed in (portal_adapter.go).
 func (s *server) authenticate(r *http.Request) (registry.Account, error) {
+	if a, ok := signedIn(r.Context()); ok {
+		return a, nil
+	}
 	return s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
 }
 

@@ -29,6 +29,13 @@ type bucket struct {
 
 // Allow reports whether key may make an attempt now, and spends one if so.
 func (l *Limiter) Allow(key string) bool {
+	ok, _ := l.Try(key)
+	return ok
+}
+
+// Try is Allow that also says, when it refuses, how long until key may try
+// again (for the page's message and a Retry-After header).
+func (l *Limiter) Try(key string) (bool, time.Duration) {
 	now := time.Now()
 	if l.Now != nil {
 		now = l.Now()
@@ -52,7 +59,12 @@ func (l *Limiter) Allow(key string) bool {
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.AllowN(now, 1)
+	if b.lim.AllowN(now, 1) {
+		return true, 0
+	}
+	// The next attempt comes with the next token; in whole seconds, up.
+	wait := time.Duration((1 - b.lim.TokensAt(now)) * float64(l.Every))
+	return false, (wait + time.Second - 1).Truncate(time.Second)
 }
 
 // ClientKey is the key of a request's client for Limiter: its IP address.

@@ -100,7 +100,9 @@ func percent(used, limit int) int {
 
 // ParsePages parses each *.html in dir of fsys as a page: a clone of the
 // layout with the surface's partials (files named _*.html, shared by its
-// pages) and the page file, which defines "content". It fails on the first
+// pages) and the page file, which defines "content". Embed partials with a
+// pattern that names them (//go:embed templates/*.html): embedding the
+// directory itself leaves out files whose names begin with "_". It fails on the first
 // template that does not parse, so a broken page stops start-up, not a
 // request.
 func ParsePages(fsys fs.FS, dir string, funcs template.FuncMap) (*Pages, error) {
