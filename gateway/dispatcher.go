@@ -20,25 +20,29 @@ type dispatcher struct {
 	svc        *Service
 	instance   uint64
 	wake       chan struct{}
-	lastSend   map[string]time.Time // per gateway number, for pacing
+	nextSlot   map[string]time.Time // per gateway number: when its pacing lets it send next
 	lastExpire time.Time            // when Expire last ran (store clock)
 
 	mu        sync.Mutex
 	inHandIDs map[uint64]bool // claimed jobs whose outcomes are not recorded yet
+	canceling map[uint64]bool // jobs a Cancel is taking out: never to be held or sent
 }
 
 // idleCheck is how often an idle dispatcher looks at its queue unprompted,
-// so jobs of an instance that stays down still expire.
+// so jobs of an instance that stays down still expire (and scheduled ones
+// fall due).
 const idleCheck = time.Minute
 
 func (d *dispatcher) run(ctx context.Context) {
 	defer d.svc.wg.Done()
-	d.lastSend = map[string]time.Time{}
+	d.nextSlot = map[string]time.Time{}
 	for {
 		next := d.pass(ctx)
 		wait := idleCheck
 		if !next.IsZero() {
-			wait = max(time.Until(next), time.Millisecond)
+			// next is on the registry's clock (backoff, the daily cap, a
+			// scheduled job's send_at), so the wait is measured on it too.
+			wait = min(max(next.Sub(d.svc.store.Now()), time.Millisecond), idleCheck)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -93,8 +97,16 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 		max := s.opts.Batch
 		if active.Pacing.Gap > 0 {
 			max = 1 // a paced number sends one at a time; don't hold others in "sending"
+			// Wait for the number's slot before claiming, not after: the
+			// claim then picks among everything that arrived meanwhile, so
+			// an account that just sent its first message gets this slot
+			// (fair share), not the one after.
+			d.pace(ctx, active)
+			if ctx.Err() != nil {
+				return time.Time{}
+			}
 		}
-		jobs, next, err := s.store.Claim(d.instance, active.Number, max, d.inHand)
+		jobs, next, err := s.store.Claim(d.instance, active.Number, max, d.skip)
 		if err != nil {
 			s.log.Error("claim jobs", "instance", d.instance, "err", err)
 			return time.Now().Add(time.Second)
@@ -109,7 +121,7 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 			}
 			continue
 		}
-		d.hold(jobs)
+		jobs = d.hold(jobs)
 		outcomes := make([]registry.Outcome, 0, len(jobs))
 		for _, j := range jobs {
 			o := d.send(ctx, active, j)
@@ -145,22 +157,62 @@ func (d *dispatcher) record(outcomes []registry.Outcome) <-chan error {
 }
 
 // hold marks claimed jobs as in hand, for Claim to skip and for
-// Service.Sending.
-func (d *dispatcher) hold(jobs []registry.Job) {
+// Service.Sending, and returns them without those a Cancel is taking out
+// (claimed before the cancel committed): those are not sent.
+func (d *dispatcher) hold(jobs []registry.Job) []registry.Job {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.inHandIDs == nil {
 		d.inHandIDs = make(map[uint64]bool)
 	}
+	kept := jobs[:0]
 	for _, j := range jobs {
+		if d.canceling[j.ID] {
+			continue
+		}
 		d.inHandIDs[j.ID] = true
+		kept = append(kept, j)
 	}
+	return kept
 }
 
 func (d *dispatcher) inHand(id uint64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.inHandIDs[id]
+}
+
+// skip tells Claim which jobs to pass over: those in hand, and those a
+// Cancel is taking out.
+func (d *dispatcher) skip(id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.inHandIDs[id] || d.canceling[id]
+}
+
+// beginCancel reserves a job for a Cancel: false if the dispatcher holds
+// it (it is being sent), else the job is neither claimed nor sent until
+// endCancel. Both take the lock hold takes, so a job is either held (and
+// sent) or canceled, never both.
+func (d *dispatcher) beginCancel(id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inHandIDs[id] {
+		return false
+	}
+	if d.canceling == nil {
+		d.canceling = make(map[uint64]bool)
+	}
+	d.canceling[id] = true
+	return true
+}
+
+// endCancel ends beginCancel's reservation. If the cancel did not commit,
+// the job is claimed again as usual.
+func (d *dispatcher) endCancel(id uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.canceling, id)
 }
 
 // send makes one attempt at a claimed job.
@@ -204,7 +256,7 @@ func (d *dispatcher) send(ctx context.Context, active registry.Number, j registr
 	}
 	d.pace(ctx, via)
 	err := t.Send(sctx, msg)
-	d.lastSend[via.Number] = time.Now()
+	d.sent(via)
 	var se *SendError
 	switch {
 	case err == nil:
@@ -226,18 +278,28 @@ func (d *dispatcher) retry(j registry.Job, why string) registry.Outcome {
 		NotBefore: d.svc.store.Now().Add(d.svc.opts.Backoff(j.Attempts))}
 }
 
-// pace waits until the number's gap (plus jitter) since its last send has passed.
+// pace waits until the number's gap (plus jitter) since its last send has
+// passed.
 func (d *dispatcher) pace(ctx context.Context, n registry.Number) {
 	if n.Pacing.Gap <= 0 {
+		return
+	}
+	if at, ok := d.nextSlot[n.Number]; ok {
+		sleep(ctx, time.Until(at))
+	}
+}
+
+// sent notes a send from n, so pace spaces the next one.
+func (d *dispatcher) sent(n registry.Number) {
+	if n.Pacing.Gap <= 0 {
+		delete(d.nextSlot, n.Number)
 		return
 	}
 	gap := n.Pacing.Gap
 	if n.Pacing.Jitter > 0 {
 		gap += rand.N(n.Pacing.Jitter)
 	}
-	if last, ok := d.lastSend[n.Number]; ok {
-		sleep(ctx, time.Until(last.Add(gap)))
-	}
+	d.nextSlot[n.Number] = time.Now().Add(gap)
 }
 
 // sleep waits d, or until ctx ends.

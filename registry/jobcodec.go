@@ -46,6 +46,9 @@ const (
 	jobCreatedAt      protowire.Number = 26
 	jobUpdatedAt      protowire.Number = 27
 	jobExpiresAt      protowire.Number = 28
+	// Numbers from 40 on are this branch's (scheduling), so that fields
+	// added in parallel elsewhere (from 29 on) do not collide.
+	jobSendAt protowire.Number = 40
 )
 
 // encodeJob returns the stored form of j. Zero fields are left out.
@@ -81,6 +84,7 @@ func encodeJob(j Job) ([]byte, error) {
 	b = appendTime(b, jobCreatedAt, j.CreatedAt)
 	b = appendTime(b, jobUpdatedAt, j.UpdatedAt)
 	b = appendTime(b, jobExpiresAt, j.ExpiresAt)
+	b = appendTime(b, jobSendAt, j.SendAt)
 	return b, nil
 }
 
@@ -168,6 +172,8 @@ func setJobNumber(j *Job, num protowire.Number, v uint64) {
 		j.UpdatedAt = timeOf(v)
 	case jobExpiresAt:
 		j.ExpiresAt = timeOf(v)
+	case jobSendAt:
+		j.SendAt = timeOf(v)
 	}
 }
 

@@ -20,7 +20,7 @@ func fullJob() Job {
 		MessageID: "3EB0ABCDEF", State: JobFailed, Waiting: WaitReregister, Attempts: 3,
 		NotBefore: at.Add(time.Second), ErrorCode: CodeSendRefused, Error: "refused", SentVia: "+15550000003",
 		CountedAt: at, Refunded: true, IdempotencyKey: "key-1", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
-		ExpiresAt: at.Add(24 * time.Hour)}
+		ExpiresAt: at.Add(24 * time.Hour), SendAt: at.Add(time.Hour)}
 }
 
 func TestJobCodecRoundTrip(t *testing.T) {

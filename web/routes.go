@@ -37,7 +37,9 @@ func (s *server) routes() http.Handler {
 		r.Handle("/v3/whatsapp/single/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, false))).Methods(http.MethodPost)
 		r.Handle("/v3/whatsapp/group/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, true))).Methods(http.MethodPost)
 	}
+	r.Handle("/v3/whatsapp/jobs", s.wrap(s.handleJobs)).Methods(http.MethodGet)
 	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleJob)).Methods(http.MethodGet)
+	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleCancelJob)).Methods(http.MethodDelete)
 	r.Handle("/v3/whatsapp/profile/{instance}", s.wrap(s.handleProfile)).Methods(http.MethodPost)
 
 	// Webhooks (Enterprise).

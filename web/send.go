@@ -30,6 +30,8 @@ type sendBody struct {
 	Filename   string `json:"filename"`
 	Caption    string `json:"caption"`
 	URL        string `json:"url"`
+	SendAt     string `json:"send_at"`  // RFC 3339; schedules the send (schedule.go)
+	Priority   string `json:"priority"` // high, normal or low, among the account's own jobs
 }
 
 // Body limits: base64 is 4/3 of the decoded size, plus room for the rest.
@@ -85,6 +87,9 @@ func (s *server) sendRequest(w http.ResponseWriter, r *http.Request, acct regist
 		IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	if len(req.IdempotencyKey) > 200 {
 		return req, badRequest("Idempotency-Key", "use at most 200 characters")
+	}
+	if err := scheduleFields(b.SendAt, b.Priority, &req); err != nil {
+		return req, err
 	}
 	if group {
 		if b.GroupName == "" {
