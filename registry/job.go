@@ -86,7 +86,6 @@ type Job struct {
 	Instance       uint64    `json:"instance"`
 	Priority       uint8     `json:"priority"`
 	Kind           string    `json:"kind"` // text, image, document, url
-	SendAt         time.Time `json:"send_at,omitzero"` // not sent before this; scheduled until then
 	To             string    `json:"to,omitempty"`
 	GroupName      string    `json:"group_name,omitempty"`
 	GroupAdmin     string    `json:"group_admin,omitempty"`
@@ -110,6 +109,7 @@ type Job struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	ExpiresAt      time.Time `json:"expires_at"`
+	SendAt         time.Time `json:"send_at,omitzero"` // not sent before this; scheduled until then
 }
 
 // Final reports whether the job has left the queue for good (or never

@@ -57,7 +57,9 @@ func scheduledKey(j Job) []byte {
 }
 
 // scheduledAt is the send_at of a schedule key.
-func scheduledAt(k []byte) time.Time { return time.Unix(0, int64(binary.BigEndian.Uint64(k[8:16]))).UTC() }
+func scheduledAt(k []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(k[8:16]))).UTC()
+}
 
 // countsAtAccept reports whether a send accepted at now with send_at counts
 // against the quota window at once: an immediate send always does; a
