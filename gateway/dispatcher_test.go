@@ -29,8 +29,13 @@ type harness struct {
 // newHarness starts the service with the number's pacing; tune may change
 // the service's options first.
 func newHarness(t *testing.T, pacing registry.Pacing, tune ...func(*gateway.Options)) *harness {
+	return newHarnessWith(t, registry.Options{}, pacing, tune...)
+}
+
+// newHarnessWith is newHarness on a registry opened with opts (a clock).
+func newHarnessWith(t *testing.T, ropts registry.Options, pacing registry.Pacing, tune ...func(*gateway.Options)) *harness {
 	dir := t.TempDir()
-	store, err := registry.Open(dir, registry.Options{})
+	store, err := registry.Open(dir, ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
