@@ -71,7 +71,11 @@ func (s *server) handleSend(kind string, group bool) handler {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		s.Gateway.Wake(instance)
-		writeJSON(w, http.StatusOK, map[string]string{"status": "queued", "id": acc.Job.IDString()})
+		status := "queued" // WhatsMate's answer; a send with a future send_at is "scheduled"
+		if acc.Job.State == registry.JobScheduled {
+			status = string(registry.JobScheduled)
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": status, "id": acc.Job.IDString()})
 		return nil
 	}
 }
