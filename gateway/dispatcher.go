@@ -25,7 +25,12 @@ type dispatcher struct {
 
 	mu        sync.Mutex
 	inHandIDs map[uint64]bool // claimed jobs whose outcomes are not recorded yet
-	canceling map[uint64]bool // jobs a Cancel is taking out: never to be held or sent
+	claims    uint64          // claims started
+	// canceling holds the jobs a Cancel is taking out, never to be held or
+	// sent: 0 while the cancel runs, then the number of claims started
+	// when it committed. A claim started before then may have read the job
+	// as queued, so the entry stays until a later claim is held.
+	canceling map[uint64]uint64
 }
 
 // idleCheck is how often an idle dispatcher looks at its queue unprompted,
@@ -106,6 +111,7 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 				return time.Time{}
 			}
 		}
+		claim := d.startClaim()
 		jobs, next, err := s.store.Claim(d.instance, active.Number, max, d.skip)
 		if err != nil {
 			s.log.Error("claim jobs", "instance", d.instance, "err", err)
@@ -121,7 +127,7 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 			}
 			continue
 		}
-		jobs = d.hold(jobs)
+		jobs = d.hold(jobs, claim)
 		outcomes := make([]registry.Outcome, 0, len(jobs))
 		for _, j := range jobs {
 			o := d.send(ctx, active, j)
@@ -156,10 +162,18 @@ func (d *dispatcher) record(outcomes []registry.Outcome) <-chan error {
 	return done
 }
 
-// hold marks claimed jobs as in hand, for Claim to skip and for
+// startClaim numbers a claim about to start (see canceling).
+func (d *dispatcher) startClaim() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.claims++
+	return d.claims
+}
+
+// hold marks the jobs of claim as in hand, for Claim to skip and for
 // Service.Sending, and returns them without those a Cancel is taking out
-// (claimed before the cancel committed): those are not sent.
-func (d *dispatcher) hold(jobs []registry.Job) []registry.Job {
+// or took out after the claim read them: those are not sent.
+func (d *dispatcher) hold(jobs []registry.Job, claim uint64) []registry.Job {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.inHandIDs == nil {
@@ -167,11 +181,18 @@ func (d *dispatcher) hold(jobs []registry.Job) []registry.Job {
 	}
 	kept := jobs[:0]
 	for _, j := range jobs {
-		if d.canceling[j.ID] {
+		if _, ok := d.canceling[j.ID]; ok {
 			continue
 		}
 		d.inHandIDs[j.ID] = true
 		kept = append(kept, j)
+	}
+	// Cancels that committed before this claim started are on disk for it
+	// and every later one.
+	for id, at := range d.canceling {
+		if at != 0 && at < claim {
+			delete(d.canceling, id)
+		}
 	}
 	return kept
 }
@@ -187,13 +208,15 @@ func (d *dispatcher) inHand(id uint64) bool {
 func (d *dispatcher) skip(id uint64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.inHandIDs[id] || d.canceling[id]
+	_, canceling := d.canceling[id]
+	return d.inHandIDs[id] || canceling
 }
 
 // beginCancel reserves a job for a Cancel: false if the dispatcher holds
 // it (it is being sent), else the job is neither claimed nor sent until
-// endCancel. Both take the lock hold takes, so a job is either held (and
-// sent) or canceled, never both.
+// endCancel, nor afterwards by a claim that read it before. Both take the
+// lock hold takes, so a job is either held (and sent) or canceled, never
+// both.
 func (d *dispatcher) beginCancel(id uint64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -201,18 +224,23 @@ func (d *dispatcher) beginCancel(id uint64) bool {
 		return false
 	}
 	if d.canceling == nil {
-		d.canceling = make(map[uint64]bool)
+		d.canceling = make(map[uint64]uint64)
 	}
-	d.canceling[id] = true
+	d.canceling[id] = 0
 	return true
 }
 
-// endCancel ends beginCancel's reservation. If the cancel did not commit,
-// the job is claimed again as usual.
-func (d *dispatcher) endCancel(id uint64) {
+// endCancel ends beginCancel's reservation. A cancel that committed keeps
+// the job out of the claims that may have read it before; one that did
+// not lets it go at once, to be claimed as usual.
+func (d *dispatcher) endCancel(id uint64, committed bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.canceling, id)
+	if !committed {
+		delete(d.canceling, id)
+		return
+	}
+	d.canceling[id] = d.claims
 }
 
 // send makes one attempt at a claimed job.

@@ -212,8 +212,8 @@ func (s *Service) worker(instance uint64) *dispatcher {
 // unless the instance's dispatcher holds it right now: then the send goes
 // on and Cancel answers 409. Racing the dispatcher, exactly one of the two
 // happens: the job is reserved for the cancel under the lock the
-// dispatcher takes to hold what it claimed, and a job claimed before the
-// cancel committed is dropped, not sent.
+// dispatcher takes to hold what it claimed, and a job that a claim read
+// before the cancel committed is dropped, not sent.
 func (s *Service) Cancel(clientID string, id uint64) (registry.Job, error) {
 	j, err := s.store.Job(id)
 	if err == nil && j.Account == clientID && !j.Final() {
@@ -225,7 +225,9 @@ func (s *Service) Cancel(clientID string, id uint64) (registry.Job, error) {
 				return j, registry.Errorf(registry.CodeConflict, "a message that is being sent cannot be called back; GET the job to see how it went",
 					"job %d is being sent right now", id)
 			}
-			defer d.endCancel(id)
+			j, err := s.store.Cancel(clientID, id)
+			d.endCancel(id, err == nil)
+			return j, err
 		}
 	}
 	return s.store.Cancel(clientID, id)

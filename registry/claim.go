@@ -11,22 +11,28 @@ import (
 
 // Fair share. An instance's queue holds its system replies first, then
 // each account's jobs together, in priority then FIFO order (queueKey).
-// Claim takes the system replies first, then goes round the accounts that
-// have jobs ready, starting with the one after the account it served last,
-// and takes up to a quantum of jobs from each in turn: deficit round robin
-// with a quantum in messages. A paced number claims one job at a time, so
-// its quantum is one message and the accounts alternate message by
-// message: an account with nothing queued gets the very next slot, however
-// many another account has waiting. Priorities order an account's own
+// Claim takes the system replies first, then shares the rest of the batch
+// between the accounts with jobs queued: deficit round robin with a
+// quantum in messages, plus the "new flows first" rule of FQ-CoDel (RFC
+// 8290). An account that had nothing queued at the previous claim goes
+// before the accounts with a backlog; then the accounts take turns,
+// starting with the one after the account served last, each taking up to
+// a quantum of jobs per turn. A paced number claims one job at a time, so
+// its quantum is one message: an account that sends a message while others
+// have thousands waiting gets the very next slot, and accounts with
+// backlogs alternate message by message. Priorities order an account's own
 // jobs only: they decide which of its jobs goes in its turn, never whose
 // turn it is.
 //
-// Finding the next account costs one Seek (past the end of the current
-// account's keys), and its head is the first key there, so a claim reads
-// only the jobs it takes and those it must pass over (in hand, backing off,
-// or changing state), as before, however many accounts and jobs wait.
-// Which account was served last is kept in memory (turns); after a restart
-// the round starts again at the first account, which is as fair.
+// A claim first lists the accounts with queued jobs, one Seek each (past
+// the end of an account's keys lands on the next account's first key),
+// then reads only the jobs it takes and those it must pass over (in hand,
+// backing off, or changing state), as before, however many jobs wait.
+// Which accounts had jobs queued, and which was served last, is kept in
+// memory (turns); after a restart the turns start again at the first
+// account, which is as fair. A new account served does not move the turns:
+// the accounts with backlogs go on where they were, and the new one, if it
+// has more, takes its turn among them from the next claim on.
 
 // quantumShare is the share of a claim's batch one account may take per
 // turn: with the default batch of 2,048 an account takes up to 32 jobs in
@@ -34,25 +40,31 @@ import (
 // 64 accounts with backlogs share a batch.
 const quantumShare = 64
 
-// turns remembers per instance the account Claim served last.
+// turns remembers per instance the account Claim served last among those
+// with a backlog, and the accounts that had jobs queued at the last claim.
 type turns struct {
-	mu   sync.Mutex
-	last map[uint64]string
+	mu sync.Mutex
+	m  map[uint64]turn
 }
 
-func (t *turns) get(instance uint64) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.last[instance]
+type turn struct {
+	last   string
+	queued map[string]bool
 }
 
-func (t *turns) set(instance uint64, account string) {
+func (t *turns) get(instance uint64) turn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.last == nil {
-		t.last = map[uint64]string{}
+	return t.m[instance]
+}
+
+func (t *turns) set(instance uint64, tn turn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[uint64]turn{}
 	}
-	t.last[instance] = account
+	t.m[instance] = tn
 }
 
 // Claim returns up to max ready jobs of an instance for gateway number via
@@ -75,7 +87,7 @@ func (s *Store) Claim(instance uint64, via string, max int, skip func(id uint64)
 	if skip == nil {
 		skip = func(uint64) bool { return false }
 	}
-	sc := claimScan{s: s, via: via, skip: skip, after: s.turns.get(instance)}
+	sc := claimScan{s: s, via: via, skip: skip, turn: s.turns.get(instance)}
 	err = s.db.View(func(tx *bolt.Tx) error { return sc.run(tx, instance, max) })
 	if err == nil && sc.dirty {
 		err = s.db.Update(func(tx *bolt.Tx) error { return sc.run(tx, instance, max) })
@@ -83,8 +95,12 @@ func (s *Store) Claim(instance uint64, via string, max int, skip func(id uint64)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	if sc.served != "" {
-		s.turns.set(instance, sc.served)
+	if sc.listed {
+		next := turn{last: sc.turn.last, queued: sc.queued}
+		if sc.served != "" {
+			next.last = sc.served
+		}
+		s.turns.set(instance, next)
 	}
 	return sc.jobs, sc.next, nil
 }
@@ -93,10 +109,10 @@ func (s *Store) Claim(instance uint64, via string, max int, skip func(id uint64)
 // stops at the first job whose state must change and sets dirty; in a
 // writable one it changes it.
 type claimScan struct {
-	s     *Store
-	via   string
-	skip  func(uint64) bool
-	after string // the account served last: this claim starts after it
+	s    *Store
+	via  string
+	skip func(uint64) bool
+	turn turn // of the previous claim
 
 	tx     *bolt.Tx
 	now    time.Time
@@ -105,8 +121,10 @@ type claimScan struct {
 
 	jobs   []Job
 	next   time.Time
-	served string   // the account of the last API job taken
-	done   [][]byte // queue keys of jobs that ended
+	listed bool            // the accounts were listed: queued is what they are
+	queued map[string]bool // the accounts with jobs queued now
+	served string          // the last account with a backlog that a job was taken from
+	done   [][]byte        // queue keys of jobs that ended
 	parked []Job    // jobs to park
 	dirty  bool
 }
@@ -114,7 +132,7 @@ type claimScan struct {
 // run claims up to max jobs in tx.
 func (sc *claimScan) run(tx *bolt.Tx, instance uint64, limit int) error {
 	s := sc.s
-	*sc = claimScan{s: s, via: sc.via, skip: sc.skip, after: sc.after, tx: tx, now: s.now().UTC()}
+	*sc = claimScan{s: s, via: sc.via, skip: sc.skip, turn: sc.turn, tx: tx, now: s.now().UTC()}
 	due, promoted, err := s.promoteDue(tx, instance, sc.now)
 	if err != nil {
 		return err
@@ -172,58 +190,60 @@ func (sc *claimScan) later(t time.Time) {
 }
 
 // share takes jobs from the accounts under base (an instance's API class)
-// in turn until the batch is full or no account has a job ready: rounds
-// that each visit every account once, starting after sc.after, taking up
-// to a quantum from each.
+// until the batch is full or no account has a job ready: in rounds that
+// each visit every account once, new accounts first, then the others from
+// the one after the account served last, taking up to a quantum from each.
 func (sc *claimScan) share(base []byte, limit int) error {
-	quantum := max(1, limit/quantumShare)
-	start := base
-	if sc.after != "" {
-		start = accountEnd(base, []byte(sc.after))
+	type account struct {
+		name  string
+		from  []byte // where its next turn starts
+		fresh bool   // it had nothing queued at the previous claim
 	}
-	resume := map[string][]byte{} // where an account's next turn goes on
-	empty := map[string]bool{}    // accounts with nothing more to take
+	var later, earlier []account // after the one served last; up to it
+	sc.queued, sc.listed = map[string]bool{}, true
+	for k, _ := sc.cur.Seek(base); k != nil && bytes.HasPrefix(k, base); {
+		acct := queueKeyAccount(k)
+		// Before the first listing (a restart) no account counts as new.
+		a := account{name: string(acct), from: k, fresh: sc.turn.queued != nil && !sc.turn.queued[string(acct)]}
+		sc.queued[a.name] = true
+		if sc.turn.last != "" && a.name <= sc.turn.last {
+			earlier = append(earlier, a)
+		} else {
+			later = append(later, a)
+		}
+		k, _ = sc.cur.Seek(accountEnd(base, acct))
+	}
+	order := make([]account, 0, len(later)+len(earlier))
+	for _, fresh := range []bool{true, false} {
+		for _, a := range append(later, earlier...) {
+			if a.fresh == fresh {
+				order = append(order, a)
+			}
+		}
+	}
+	quantum := max(1, limit/quantumShare)
 	for len(sc.jobs) < limit {
 		progress := false
-		var first []byte // the round's first account
-		wrapped := false
-		for pos := start; len(sc.jobs) < limit; {
-			k, _ := sc.cur.Seek(pos)
-			if k == nil || !bytes.HasPrefix(k, base) {
-				if wrapped || bytes.Equal(pos, base) {
-					break
-				}
-				wrapped, pos = true, base
-				continue
-			}
-			acct := queueKeyAccount(k)
-			if first == nil {
-				first = bytes.Clone(acct)
-			} else if wrapped && bytes.Compare(acct, first) >= 0 {
-				break // round the circle
-			}
-			pos = accountEnd(base, acct)
-			name := string(acct)
-			if empty[name] {
-				continue
-			}
-			from := resume[name]
-			if from == nil {
-				from = k
+		for i := range order {
+			a := &order[i]
+			if a.from == nil || len(sc.jobs) == limit {
+				continue // nothing more to take from it
 			}
 			before := len(sc.jobs)
-			prefix := append(pos[:len(pos)-1:len(pos)-1], 0) // base, account, 0
-			last, exhausted, err := sc.walk(from, prefix, min(quantum, limit-len(sc.jobs)))
+			prefix := append(accountEnd(base, []byte(a.name))[:len(base)+len(a.name)], 0) // base, account, 0
+			last, exhausted, err := sc.walk(a.from, prefix, min(quantum, limit-len(sc.jobs)))
 			if err != nil || sc.dirty {
 				return err
 			}
 			if len(sc.jobs) > before {
-				progress, sc.served = true, name
+				progress = true
+				if !a.fresh {
+					sc.served = a.name
+				}
 			}
-			if exhausted {
-				empty[name] = true
-			} else {
-				resume[name] = append(bytes.Clone(last), 0) // the first key after it
+			a.from = nil
+			if !exhausted {
+				a.from = append(bytes.Clone(last), 0) // the first key after it
 			}
 		}
 		if !progress {

@@ -83,6 +83,46 @@ func TestClaimSharesSlotsBetweenAccounts(t *testing.T) {
 	}
 }
 
+// An account that had nothing queued goes first, before every account with
+// a backlog, however many there are; the turns of those go on after it
+// where they were.
+func TestNewAccountGoesFirst(t *testing.T) {
+	f := newFixture(t)
+	const user = "+4915100000001"
+	f.register(user)
+	var backlogs []string
+	for range 5 {
+		a := f.account(quota.Limits{})
+		backlogs = append(backlogs, a)
+		f.queueTexts(a, user, 0, "x0", "x1", "x2", "x3", "x4")
+	}
+	claimOne := func() registry.Job {
+		t.Helper()
+		jobs, _, err := f.store.Claim(0, gw, 1, nil)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("claim: %v %v", ids(jobs), err)
+		}
+		if err := f.store.Finish([]registry.Outcome{{JobID: jobs[0].ID, Via: gw, Sent: true}}); err != nil {
+			t.Fatal(err)
+		}
+		return jobs[0]
+	}
+	var turns []string
+	for range 7 { // a round and a bit
+		turns = append(turns, claimOne().Account)
+	}
+	newcomer := f.account(quota.Limits{})
+	f.queueTexts(newcomer, user, 0, "new")
+	if j := claimOne(); j.Account != newcomer {
+		t.Fatalf("after the newcomer's send, claimed %s's job, want the newcomer's", j.Account)
+	}
+	// The backlogs' turns go on where they were: the next is the one that
+	// follows the 7th, as the 3rd followed the 2nd.
+	if j := claimOne(); j.Account != turns[2] {
+		t.Fatalf("after the newcomer, claimed %s, want %s", j.Account, turns[2])
+	}
+}
+
 // A batch claim (an unpaced number) shares the batch between the accounts
 // the same way, a quantum each per turn.
 func TestBatchClaimSharesTheBatch(t *testing.T) {

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"higate/registry"
+)
+
+// fairnessFigures are one run of the fairness stage: how long the single
+// messages of accounts with nothing queued waited on a paced number while
+// another account had a backlog, in pacing gaps.
+type fairnessFigures struct {
+	gap                time.Duration
+	backlog            int           // messages the backlog account queued
+	acceptBacklog      time.Duration // how long queuing them took
+	singles, delivered int           // single messages sent; of them, delivered within the run
+	p50, p99, max      float64       // waits in gaps; +Inf for one not delivered
+	backlogSent        int           // backlog messages sent meanwhile
+	window             time.Duration // from the first single to the end
+}
+
+// fairnessStage measures fair share: 100 accounts on the sandbox number,
+// paced; one queues a backlog, then the 99 others send single messages at
+// random moments (a Poisson process, one every 4 gaps on average, each
+// account's next long after its last was delivered), and each single's
+// wait from its request to its delivery is taken from the sim's inbox.
+func (b *bench) fairnessStage(ctx context.Context) error {
+	var runs []fairnessFigures
+	for round := range b.rounds {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ff, err := b.fairnessRun(ctx, int64(round))
+		if err != nil {
+			return err
+		}
+		b.logf("  round %d: backlog %d queued in %s; %d of %d singles delivered, wait p50 %.2f p99 %.2f max %.2f gaps; %d backlog sent meanwhile",
+			round+1, ff.backlog, ff.acceptBacklog.Round(time.Millisecond), ff.delivered, ff.singles, ff.p50, ff.p99, ff.max, ff.backlogSent)
+		runs = append(runs, ff)
+	}
+	b.rep.fairness(runs)
+	return nil
+}
+
+func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, error) {
+	ff := fairnessFigures{gap: b.fairGap, backlog: b.fairBacklog, singles: b.fairSingles}
+	dir := b.newDir("fairness")
+	users := loadUsers()
+	f, err := seed(dir, users, 100)
+	if err != nil {
+		return ff, err
+	}
+	s, err := b.startServer(dir)
+	if err != nil {
+		return ff, err
+	}
+	defer s.stop()
+	if code, err := call("PUT", s.base+"/admin/api/numbers/"+gatewayNum+"/pacing",
+		map[string]int64{"gap_ms": b.fairGap.Milliseconds(), "jitter_ms": 0}, nil, "Authorization", "Bearer "+adminToken); err != nil || code != 200 {
+		return ff, fmt.Errorf("set pacing: %d %v", code, err)
+	}
+	// The backlog goes to the first half of the users, the singles to the
+	// second, so reading the singles' inboxes reads nothing else.
+	backlogUsers, singleUsers := users[:len(users)/2], users[len(users)/2:]
+	t0 := time.Now()
+	if err := sendAll(ctx, s.addr, 32, b.fairBacklog, func(i int) request {
+		return textRequest(f.accounts[0], backlogUsers[i%len(backlogUsers)], "api: backlog "+strconv.Itoa(i))
+	}); err != nil {
+		return ff, fmt.Errorf("backlog: %w", err)
+	}
+	ff.acceptBacklog = time.Since(t0)
+
+	rng := rand.New(rand.NewPCG(uint64(round), 12))
+	start := time.Now()
+	sentAt := make([]time.Time, b.fairSingles)
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	next := start
+	for k := range b.fairSingles {
+		next = next.Add(time.Duration(rng.ExpFloat64() * 4 * float64(b.fairGap)))
+		at := next
+		acct := f.accounts[1+k%(len(f.accounts)-1)]
+		req := textRequest(acct, singleUsers[k%len(singleUsers)], "api: single "+strconv.Itoa(k))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sleepUntil(ctx, at)
+			c := newConn(s.addr)
+			defer c.close()
+			sentAt[k] = time.Now()
+			if code, _, err := c.do(req.append(nil)); err != nil || code != 200 {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return ff, fmt.Errorf("%d single sends failed", n)
+	}
+	// Wait for the last singles: a fair queue delivers them within a few
+	// gaps; an unfair one would take the backlog's time, so give up after
+	// a while and count them as not delivered.
+	waits := make([]float64, b.fairSingles)
+	deadline := time.Now().Add(max(100*b.fairGap, 10*time.Second))
+	for {
+		got, err := deliveredAt(s, singleUsers, "api: single ")
+		if err != nil {
+			return ff, err
+		}
+		ff.delivered = 0
+		for k := range waits {
+			waits[k] = math.Inf(1)
+			if t, ok := got[k]; ok {
+				waits[k] = float64(t.Sub(sentAt[k])) / float64(b.fairGap)
+				ff.delivered++
+			}
+		}
+		if ff.delivered == b.fairSingles || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ff.window = time.Since(start)
+	slices.Sort(waits)
+	q := func(p float64) float64 { return waits[min(int(math.Ceil(p*float64(len(waits))))-1, len(waits)-1)] }
+	ff.p50, ff.p99, ff.max = q(0.5), q(0.99), waits[len(waits)-1]
+	backlog, err := deliveredAt(s, backlogUsers, "api: backlog ")
+	if err != nil {
+		return ff, err
+	}
+	ff.backlogSent = len(backlog)
+	return ff, nil
+}
+
+// textRequest is a text send of acct to user.
+func textRequest(acct registry.Credentials, to, text string) request {
+	return request{method: "POST", path: "/v3/whatsapp/single/text/message/0",
+		headers: []string{"X-WM-CLIENT-ID", acct.ClientID, "X-WM-CLIENT-SECRET", acct.ClientSecret},
+		body:    fmt.Appendf(nil, `{"number":"%s","message":"%s"}`, to[1:], text)}
+}
+
+// sendAll sends n requests over conns connections and fails unless each
+// is answered 200.
+func sendAll(ctx context.Context, addr string, conns, n int, build func(i int) request) error {
+	var next atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newConn(addr)
+			defer c.close()
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if code, _, err := c.do(build(i).append(nil)); err != nil || code != 200 {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d of %d sends failed", f, n)
+	}
+	return ctx.Err()
+}
+
+// deliveredAt reads the inboxes of users and returns, per number k of the
+// messages whose text is prefix + k, when it arrived.
+func deliveredAt(s *server, users []string, prefix string) (map[int]time.Time, error) {
+	out := map[int]time.Time{}
+	for _, u := range users {
+		msgs, err := s.messages(u)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			if rest, ok := strings.CutPrefix(m.Text, prefix); ok {
+				if k, err := strconv.Atoi(rest); err == nil {
+					out[k] = m.At
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+}
