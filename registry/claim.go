@@ -125,7 +125,7 @@ type claimScan struct {
 	queued map[string]bool // the accounts with jobs queued now
 	served string          // the last account with a backlog that a job was taken from
 	done   [][]byte        // queue keys of jobs that ended
-	parked []Job    // jobs to park
+	parked []Job           // jobs to park
 	dirty  bool
 }
 
