@@ -17,22 +17,44 @@ import (
 
 // fairnessFigures are one run of the fairness stage: how long the single
 // messages of accounts with nothing queued waited on a paced number while
-// another account had a backlog, in pacing gaps.
+// another account had a backlog, in pacing gaps, from the request to the
+// delivery: one at a time (the target), and arriving at random, so that
+// several are sometimes waiting at once.
 type fairnessFigures struct {
-	gap                time.Duration
-	backlog            int           // messages the backlog account queued
-	acceptBacklog      time.Duration // how long queuing them took
-	singles, delivered int           // single messages sent; of them, delivered within the run
-	p50, p99, max      float64       // waits in gaps; +Inf for one not delivered
-	backlogSent        int           // backlog messages sent meanwhile
-	window             time.Duration // from the first single to the end
+	gap           time.Duration
+	backlog       int           // messages the backlog account queued
+	acceptBacklog time.Duration // how long queuing them took
+	alone, mixed  singles
+	backlogSent   int           // backlog messages sent during the singles
+	window        time.Duration // from the first single to the last delivery
+}
+
+// singles are the waits of one kind of single messages, in gaps; one not
+// delivered within the run waits +Inf.
+type singles struct {
+	sent, delivered int
+	p50, p99, max   float64
+	acceptP99       time.Duration // of their requests (the job on disk)
+}
+
+func (x *singles) measure(waits []float64, accept *hist) {
+	x.sent = len(waits)
+	for _, w := range waits {
+		if !math.IsInf(w, 1) {
+			x.delivered++
+		}
+	}
+	x.p50, x.p99, x.max = quantile(waits, 0.5), quantile(waits, 0.99), quantile(waits, 1)
+	x.acceptP99 = accept.quantile(0.99)
 }
 
 // fairnessStage measures fair share: 100 accounts on the sandbox number,
-// paced; one queues a backlog, then the 99 others send single messages at
-// random moments (a Poisson process, one every 4 gaps on average, each
-// account's next long after its last was delivered), and each single's
-// wait from its request to its delivery is taken from the sim's inbox.
+// paced; one queues a backlog; then the 99 others send single messages,
+// first one at a time (each at a random moment after the last was
+// delivered: a message of an account with nothing queued, and nobody else
+// waiting but the backlog), then as a Poisson process, one every 4 gaps on
+// average, so that several sometimes wait at once. Each single's wait from
+// its request to its delivery is taken from the sim's inbox.
 func (b *bench) fairnessStage(ctx context.Context) error {
 	var runs []fairnessFigures
 	for round := range b.rounds {
@@ -43,8 +65,9 @@ func (b *bench) fairnessStage(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.logf("  round %d: backlog %d queued in %s; %d of %d singles delivered, wait p50 %.2f p99 %.2f max %.2f gaps; %d backlog sent meanwhile",
-			round+1, ff.backlog, ff.acceptBacklog.Round(time.Millisecond), ff.delivered, ff.singles, ff.p50, ff.p99, ff.max, ff.backlogSent)
+		b.logf("  round %d: backlog %d queued in %s; one at a time: %d of %d delivered, wait p50 %.2f p99 %.2f max %.2f gaps; at random: %d of %d, p50 %.2f p99 %.2f max %.2f gaps; %d backlog sent meanwhile",
+			round+1, ff.backlog, ff.acceptBacklog.Round(time.Millisecond), ff.alone.delivered, ff.alone.sent, ff.alone.p50, ff.alone.p99, ff.alone.max,
+			ff.mixed.delivered, ff.mixed.sent, ff.mixed.p50, ff.mixed.p99, ff.mixed.max, ff.backlogSent)
 		runs = append(runs, ff)
 	}
 	b.rep.fairness(runs)
@@ -52,7 +75,7 @@ func (b *bench) fairnessStage(ctx context.Context) error {
 }
 
 func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, error) {
-	ff := fairnessFigures{gap: b.fairGap, backlog: b.fairBacklog, singles: b.fairSingles}
+	ff := fairnessFigures{gap: b.fairGap, backlog: b.fairBacklog}
 	dir := b.newDir("fairness")
 	users := loadUsers()
 	f, err := seed(dir, users, 100)
@@ -69,7 +92,7 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 		return ff, fmt.Errorf("set pacing: %d %v", code, err)
 	}
 	// The backlog goes to the first half of the users, the singles to the
-	// second, so reading the singles' inboxes reads nothing else.
+	// second, one user each, so reading a single's inbox reads nothing else.
 	backlogUsers, singleUsers := users[:len(users)/2], users[len(users)/2:]
 	t0 := time.Now()
 	if err := sendAll(ctx, s.addr, 32, b.fairBacklog, func(i int) request {
@@ -78,18 +101,53 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 		return ff, fmt.Errorf("backlog: %w", err)
 	}
 	ff.acceptBacklog = time.Since(t0)
-
 	rng := rand.New(rand.NewPCG(uint64(round), 12))
+	others := f.accounts[1:]
+	n := min(b.fairSingles, len(singleUsers)/2)
 	start := time.Now()
-	sentAt := make([]time.Time, b.fairSingles)
+
+	// One at a time.
+	waits, accept := make([]float64, n), new(hist)
+	c := newConn(s.addr)
+	for k := range n {
+		if err := ctx.Err(); err != nil {
+			return ff, err
+		}
+		sleepUntil(ctx, time.Now().Add(time.Duration(rng.Float64()*2*float64(b.fairGap)))) // a random phase of the number's slots
+		user, text := singleUsers[k], "api: alone "+strconv.Itoa(k)
+		sent := time.Now()
+		if code, _, err := c.do(textRequest(others[k%len(others)], user, text).append(nil)); err != nil || code != 200 {
+			return ff, fmt.Errorf("single send: %d %v", code, err)
+		}
+		accept.record(time.Since(sent))
+		waits[k] = math.Inf(1)
+		for deadline := time.Now().Add(max(100*b.fairGap, 10*time.Second)); time.Now().Before(deadline); {
+			got, err := deliveredAt(s, []string{user}, "api: alone ")
+			if err != nil {
+				return ff, err
+			}
+			if at, ok := got[k]; ok {
+				waits[k] = float64(at.Sub(sent)) / float64(b.fairGap)
+				break
+			}
+			time.Sleep(b.fairGap / 10)
+		}
+	}
+	c.close()
+	ff.alone.measure(waits, accept)
+
+	// At random, as a Poisson process.
+	mixedUsers := singleUsers[n:]
+	sentAt := make([]time.Time, n)
+	accept = new(hist)
+	var mu sync.Mutex
 	var failed atomic.Int64
 	var wg sync.WaitGroup
-	next := start
-	for k := range b.fairSingles {
+	next := time.Now()
+	for k := range n {
 		next = next.Add(time.Duration(rng.ExpFloat64() * 4 * float64(b.fairGap)))
 		at := next
-		acct := f.accounts[1+k%(len(f.accounts)-1)]
-		req := textRequest(acct, singleUsers[k%len(singleUsers)], "api: single "+strconv.Itoa(k))
+		req := textRequest(others[k%len(others)], mixedUsers[k], "api: mixed "+strconv.Itoa(k))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -100,45 +158,49 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 			if code, _, err := c.do(req.append(nil)); err != nil || code != 200 {
 				failed.Add(1)
 			}
+			mu.Lock()
+			accept.record(time.Since(sentAt[k]))
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
 		return ff, fmt.Errorf("%d single sends failed", n)
 	}
-	// Wait for the last singles: a fair queue delivers them within a few
-	// gaps; an unfair one would take the backlog's time, so give up after
-	// a while and count them as not delivered.
-	waits := make([]float64, b.fairSingles)
-	deadline := time.Now().Add(max(100*b.fairGap, 10*time.Second))
-	for {
-		got, err := deliveredAt(s, singleUsers, "api: single ")
+	// Wait for the last: a fair queue delivers them within a few gaps; an
+	// unfair one would take the backlog's time, so give up after a while
+	// and count them as not delivered.
+	waits = make([]float64, n)
+	for deadline := time.Now().Add(max(100*b.fairGap, 10*time.Second)); ; {
+		got, err := deliveredAt(s, mixedUsers, "api: mixed ")
 		if err != nil {
 			return ff, err
 		}
-		ff.delivered = 0
 		for k := range waits {
 			waits[k] = math.Inf(1)
 			if t, ok := got[k]; ok {
 				waits[k] = float64(t.Sub(sentAt[k])) / float64(b.fairGap)
-				ff.delivered++
 			}
 		}
-		if ff.delivered == b.fairSingles || time.Now().After(deadline) || ctx.Err() != nil {
+		if len(got) == n || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	ff.mixed.measure(waits, accept)
 	ff.window = time.Since(start)
-	slices.Sort(waits)
-	q := func(p float64) float64 { return waits[min(int(math.Ceil(p*float64(len(waits))))-1, len(waits)-1)] }
-	ff.p50, ff.p99, ff.max = q(0.5), q(0.99), waits[len(waits)-1]
 	backlog, err := deliveredAt(s, backlogUsers, "api: backlog ")
 	if err != nil {
 		return ff, err
 	}
 	ff.backlogSent = len(backlog)
 	return ff, nil
+}
+
+// quantile is the p-quantile of xs (nearest rank), which it sorts.
+func quantile(xs []float64, p float64) float64 {
+	slices.Sort(xs)
+	return xs[max(min(int(math.Ceil(p*float64(len(xs))))-1, len(xs)-1), 0)]
 }
 
 // textRequest is a text send of acct to user.

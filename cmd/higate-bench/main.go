@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.crashCycles, "crash-cycles", 20, "kill -9 cycles of the crash stage")
 	fs.DurationVar(&c.fairGap, "fairness-gap", 50*time.Millisecond, "pacing gap of the sandbox number in the fairness stage")
 	fs.IntVar(&c.fairBacklog, "fairness-backlog", 10_000, "messages one account queues in the fairness stage")
-	fs.IntVar(&c.fairSingles, "fairness-singles", 200, "single messages the other 99 accounts send in the fairness stage, one every 4 gaps on average")
+	fs.IntVar(&c.fairSingles, "fairness-singles", 100, "single messages the other 99 accounts send in each part of the fairness stage (at most 250)")
 	fs.IntVar(&c.scheduledJobs, "scheduled-jobs", 100_000, "jobs scheduled 1 to 30 days ahead in the accept-scheduled stage")
 	fs.DurationVar(&c.soak, "soak", 0, "run the soak for this long instead of the stages (make soak)")
 	fs.Float64Var(&c.soakRate, "soak-rate", 400, "requests per second during the soak")
