@@ -274,7 +274,7 @@ func (r *report) crash(cf crashFigures) {
 	body := fmt.Sprintf("| cycles | sends | answered queued | refused (472) | unanswered (killed mid-request) | of those delivered | delivered | lost | duplicated | refused but delivered | took |\n|---|---|---|---|---|---|---|---|---|---|---|\n| %d | %s | %s | %s | %s | %d | %s | %d | %d | %d | %s |\n",
 		cf.cycles, num(float64(cf.sent)), num(float64(cf.queued)), num(float64(cf.refused)), num(float64(cf.unanswered)), cf.unansweredDelivered,
 		num(float64(cf.delivered)), cf.lost, cf.duplicated, cf.phantoms, cf.took.Round(time.Second))
-	r.details = append(r.details, section{"Crash: kill -9 at a random moment under 64-connection load, restart, repeat; then every inbox checked", body})
+	r.details = append(r.details, section{"Crash: kill -9 at a random moment under 64-connection load (four accounts, three priorities), restart, repeat; then every inbox checked", body})
 }
 
 // addGoBench turns go test -bench output into a table.
