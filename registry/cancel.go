@@ -65,5 +65,5 @@ func (s *Store) cancel(tx *bolt.Tx, clientID string, id uint64, j *Job) error {
 		return Errorf(CodeConflict, "nothing to cancel: GET the job to see why it ended",
 			"job %d has already ended (%s)", id, j.State)
 	}
-	return s.end(tx, j, s.now().UTC(), JobCanceled, 0, "canceled by the client", true)
+	return s.end(tx, j, s.now().UTC(), JobCanceled, 0, "", true)
 }
