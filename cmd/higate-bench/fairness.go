@@ -25,19 +25,20 @@ type fairnessFigures struct {
 	backlog       int           // messages the backlog account queued
 	acceptBacklog time.Duration // how long queuing them took
 	alone, mixed  singles
-	backlogSent   int           // backlog messages sent during the singles
+	backlogSent   int           // backlog messages sent from the first single to the end
 	window        time.Duration // from the first single to the last delivery
 }
 
 // singles are the waits of one kind of single messages, in gaps; one not
 // delivered within the run waits +Inf.
 type singles struct {
-	sent, delivered int
-	p50, p99, max   float64
-	acceptP99       time.Duration // of their requests (the job on disk)
+	sent, delivered      int
+	p50, p99, max        float64
+	queuedP50, queuedP99 float64       // the waits from the answer (the job on disk) to the delivery
+	acceptP99            time.Duration // of their requests
 }
 
-func (x *singles) measure(waits []float64, accept *hist) {
+func (x *singles) measure(waits, queued []float64, accept *hist) {
 	x.sent = len(waits)
 	for _, w := range waits {
 		if !math.IsInf(w, 1) {
@@ -45,6 +46,7 @@ func (x *singles) measure(waits []float64, accept *hist) {
 		}
 	}
 	x.p50, x.p99, x.max = quantile(waits, 0.5), quantile(waits, 0.99), quantile(waits, 1)
+	x.queuedP50, x.queuedP99 = quantile(queued, 0.5), quantile(queued, 0.99)
 	x.acceptP99 = accept.quantile(0.99)
 }
 
@@ -107,7 +109,7 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 	start := time.Now()
 
 	// One at a time.
-	waits, accept := make([]float64, n), new(hist)
+	waits, queued, accept := make([]float64, n), make([]float64, n), new(hist)
 	c := newConn(s.addr)
 	for k := range n {
 		if err := ctx.Err(); err != nil {
@@ -119,8 +121,9 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 		if code, _, err := c.do(textRequest(others[k%len(others)], user, text).append(nil)); err != nil || code != 200 {
 			return ff, fmt.Errorf("single send: %d %v", code, err)
 		}
-		accept.record(time.Since(sent))
-		waits[k] = math.Inf(1)
+		answered := time.Now()
+		accept.record(answered.Sub(sent))
+		waits[k], queued[k] = math.Inf(1), math.Inf(1)
 		for deadline := time.Now().Add(max(100*b.fairGap, 10*time.Second)); time.Now().Before(deadline); {
 			got, err := deliveredAt(s, []string{user}, "api: alone ")
 			if err != nil {
@@ -128,17 +131,18 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 			}
 			if at, ok := got[k]; ok {
 				waits[k] = float64(at.Sub(sent)) / float64(b.fairGap)
+				queued[k] = float64(at.Sub(answered)) / float64(b.fairGap)
 				break
 			}
 			time.Sleep(b.fairGap / 10)
 		}
 	}
 	c.close()
-	ff.alone.measure(waits, accept)
+	ff.alone.measure(waits, queued, accept)
 
 	// At random, as a Poisson process.
 	mixedUsers := singleUsers[n:]
-	sentAt := make([]time.Time, n)
+	sentAt, answeredAt := make([]time.Time, n), make([]time.Time, n)
 	accept = new(hist)
 	var mu sync.Mutex
 	var failed atomic.Int64
@@ -158,8 +162,9 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 			if code, _, err := c.do(req.append(nil)); err != nil || code != 200 {
 				failed.Add(1)
 			}
+			answeredAt[k] = time.Now()
 			mu.Lock()
-			accept.record(time.Since(sentAt[k]))
+			accept.record(answeredAt[k].Sub(sentAt[k]))
 			mu.Unlock()
 		}()
 	}
@@ -170,16 +175,17 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 	// Wait for the last: a fair queue delivers them within a few gaps; an
 	// unfair one would take the backlog's time, so give up after a while
 	// and count them as not delivered.
-	waits = make([]float64, n)
+	waits, queued = make([]float64, n), make([]float64, n)
 	for deadline := time.Now().Add(max(100*b.fairGap, 10*time.Second)); ; {
 		got, err := deliveredAt(s, mixedUsers, "api: mixed ")
 		if err != nil {
 			return ff, err
 		}
 		for k := range waits {
-			waits[k] = math.Inf(1)
+			waits[k], queued[k] = math.Inf(1), math.Inf(1)
 			if t, ok := got[k]; ok {
 				waits[k] = float64(t.Sub(sentAt[k])) / float64(b.fairGap)
+				queued[k] = float64(t.Sub(answeredAt[k])) / float64(b.fairGap)
 			}
 		}
 		if len(got) == n || time.Now().After(deadline) || ctx.Err() != nil {
@@ -187,13 +193,17 @@ func (b *bench) fairnessRun(ctx context.Context, round int64) (fairnessFigures, 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	ff.mixed.measure(waits, accept)
+	ff.mixed.measure(waits, queued, accept)
 	ff.window = time.Since(start)
 	backlog, err := deliveredAt(s, backlogUsers, "api: backlog ")
 	if err != nil {
 		return ff, err
 	}
-	ff.backlogSent = len(backlog)
+	for _, at := range backlog {
+		if !at.Before(start) {
+			ff.backlogSent++
+		}
+	}
 	return ff, nil
 }
 

@@ -246,11 +246,16 @@ func (r *report) fairness(runs []fairnessFigures) {
 		fmt.Sprintf("%s / %s gaps", gaps(median(runs, func(f fairnessFigures) float64 { return f.mixed.p50 })),
 			gaps(median(runs, func(f fairnessFigures) float64 { return f.mixed.p99 }))), "", "")
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "| round | singles | delivered | wait p50 | p99 | max | accept p99 | at random: delivered | p50 | p99 | max | backlog queued in | backlog sent meanwhile | window |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&sb, "| round | part | singles | delivered | wait p50 | p99 | max | from the answer p50 / p99 | accept p99 | backlog queued in | backlog sent meanwhile | window (slots) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, f := range runs {
-		fmt.Fprintf(&sb, "| %d | %d | %d | %s | %s | %s | %s | %d of %d | %s | %s | %s | %s | %s | %s |\n", i+1, f.alone.sent, f.alone.delivered,
-			gaps(f.alone.p50), gaps(f.alone.p99), gaps(f.alone.max), ms(f.alone.acceptP99), f.mixed.delivered, f.mixed.sent,
-			gaps(f.mixed.p50), gaps(f.mixed.p99), gaps(f.mixed.max), ms(f.acceptBacklog), num(float64(f.backlogSent)), f.window.Round(time.Second))
+		for _, x := range []struct {
+			name string
+			s    singles
+		}{{"one at a time", f.alone}, {"at random", f.mixed}} {
+			fmt.Fprintf(&sb, "| %d | %s | %d | %d | %s | %s | %s | %s / %s | %s | %s | %s | %s (%d) |\n", i+1, x.name, x.s.sent, x.s.delivered,
+				gaps(x.s.p50), gaps(x.s.p99), gaps(x.s.max), gaps(x.s.queuedP50), gaps(x.s.queuedP99), ms(x.s.acceptP99),
+				ms(f.acceptBacklog), num(float64(f.backlogSent)), f.window.Round(time.Second), int(f.window/f.gap))
+		}
 	}
 	r.details = append(r.details, section{fmt.Sprintf("Fairness: one account queues %s on the sandbox number paced at %s; the other 99 accounts send single messages, one at a time (each at a random moment after the last was delivered), then at random (Poisson, one every 4 gaps on average); waits in gaps from request to delivery",
 		num(float64(f0.backlog)), ms(f0.gap)), sb.String()})
