@@ -206,7 +206,9 @@ func (sc *claimScan) share(base []byte, limit int) error {
 		acct := queueKeyAccount(k)
 		// Before the first listing (a restart) no account counts as new.
 		a := account{name: string(acct), from: k, fresh: sc.turn.queued != nil && !sc.turn.queued[string(acct)]}
-		sc.queued[a.name] = true
+		// A new account stays new until it is served (below), however
+		// many claims it waits behind other new ones.
+		sc.queued[a.name] = !a.fresh
 		if sc.turn.last != "" && a.name <= sc.turn.last {
 			earlier = append(earlier, a)
 		} else {
@@ -214,9 +216,10 @@ func (sc *claimScan) share(base []byte, limit int) error {
 		}
 		k, _ = sc.cur.Seek(accountEnd(base, acct))
 	}
-	order := make([]account, 0, len(later)+len(earlier))
+	turns := append(later, earlier...)
+	order := make([]account, 0, len(turns))
 	for _, fresh := range []bool{true, false} {
-		for _, a := range append(later, earlier...) {
+		for _, a := range turns {
 			if a.fresh == fresh {
 				order = append(order, a)
 			}
@@ -237,7 +240,7 @@ func (sc *claimScan) share(base []byte, limit int) error {
 				return err
 			}
 			if len(sc.jobs) > before {
-				progress = true
+				progress, sc.queued[a.name] = true, true
 				if !a.fresh {
 					sc.served = a.name
 				}

@@ -162,3 +162,34 @@ func TestScheduledKeyOrder(t *testing.T) {
 		t.Fatalf("scheduledAt %v", scheduledAt(late))
 	}
 }
+
+// A schedule that fell due all at once moves into the queue a chunk per
+// transaction; the claim says to come back at once for the rest.
+func TestDueJobsMoveInChunks(t *testing.T) {
+	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	clock := now
+	s, _ := queueStore(t)
+	s.now = func() time.Time { return clock }
+	jobs := make([]Job, promoteChunk+10)
+	for i := range jobs {
+		jobs[i] = Job{Account: "a", Text: "later", SendAt: now.Add(time.Minute)}
+	}
+	insert(t, s, jobs...)
+	if n := s.Scheduled(0); n != len(jobs) {
+		t.Fatalf("%d scheduled", n)
+	}
+	clock = now.Add(time.Hour)
+	_, next, err := s.Claim(0, testGateway, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Scheduled(0); n != 10 || next.After(clock) {
+		t.Fatalf("after one claim: %d still scheduled, next %v; want 10, and next no later than now", n, next)
+	}
+	if _, _, err := s.Claim(0, testGateway, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Scheduled(0); n != 0 {
+		t.Fatalf("after two claims: %d still scheduled", n)
+	}
+}

@@ -121,6 +121,18 @@ func TestNewAccountGoesFirst(t *testing.T) {
 	if j := claimOne(); j.Account != turns[2] {
 		t.Fatalf("after the newcomer, claimed %s, want %s", j.Account, turns[2])
 	}
+	// Two newcomers at once: both go before the backlogs, the second one
+	// too, though it was seen waiting by the claim that served the first.
+	second, third := f.account(quota.Limits{}), f.account(quota.Limits{})
+	f.queueTexts(second, user, 0, "new")
+	f.queueTexts(third, user, 0, "new")
+	got := map[string]bool{claimOne().Account: true, claimOne().Account: true}
+	if !got[second] || !got[third] {
+		t.Fatalf("the two claims after two newcomers sent: %v", got)
+	}
+	if j := claimOne(); j.Account != turns[3] {
+		t.Fatalf("after the newcomers, claimed %s, want %s", j.Account, turns[3])
+	}
 }
 
 // A batch claim (an unpaced number) shares the batch between the accounts

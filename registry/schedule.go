@@ -72,15 +72,21 @@ func countsAtAccept(w quota.Usage, now, sendAt time.Time) bool {
 	return !w.Start.IsZero() && now.Before(end) && sendAt.Before(end)
 }
 
+// promoteChunk bounds how many due jobs one transaction moves into the
+// queue, so that a schedule that fell due all at once (a gateway stopped
+// for a day) does not hold the write lock for long; the rest follow at
+// once in the next claims.
+const promoteChunk = 2000
+
 // promoteDue moves the instance's scheduled jobs whose send_at has come
 // into the queue. In a read-only tx it only reports whether any is due;
-// next is the send_at of the first one that is not (zero if none).
+// next is the send_at of the first one it leaves (zero if none).
 func (s *Store) promoteDue(tx *bolt.Tx, instance uint64, now time.Time) (next time.Time, due bool, err error) {
 	prefix := u64(instance)
 	c := tx.Bucket(bucketScheduled).Cursor()
 	var keys [][]byte
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if at := scheduledAt(k); at.After(now) {
+		if at := scheduledAt(k); at.After(now) || len(keys) == promoteChunk {
 			next = at
 			break
 		}
