@@ -242,6 +242,7 @@ func TestQueueGaugesFollowScheduleAndCancel(t *testing.T) {
 	}
 
 	// Counted again from disk on open.
+	f.store.Register(0, gw2, user, "en", "Hi")
 	later(time.Hour, "again")
 	reg = f.withMetrics()
 	check("reopened", 0, 0, 1)
