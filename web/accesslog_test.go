@@ -146,7 +146,7 @@ func TestAccessLogNamesTheRouteNotThePath(t *testing.T) {
 		{"HEAD", "/sandbox/chat/+" + number + "/" + sandboxGW, "/sandbox/chat/{number}/{gateway}", 200, "INFO"},
 		{"GET", "/nowhere/+" + number, "unmatched", 404, "INFO"},
 		{"PUT", "/v3/whatsapp/jobs/" + job, "unmatched", 405, "INFO"}, // GET and DELETE are its methods
-		{"GET", "/healthz", "/healthz", 200, "DEBUG"}, // probes are quiet
+		{"GET", "/healthz", "/healthz", 200, "DEBUG"},                 // probes are quiet
 	} {
 		resp := ls.get(t, c.method, c.path)
 		if resp.StatusCode != c.status {
