@@ -21,10 +21,11 @@ test:
 screenshots:
 	HIGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run . ./web/ui/...
 
-## bench: Go benchmarks, then the load report: accept, pipeline, registration,
-## scale (1M registrations) and 20 kill -9 cycles against the real server, side
-## by side with a bare net/http baseline; prints the table and writes
-## docs/BENCHMARKS.md. About 10 minutes. BENCH_FLAGS passes flags to
+## bench: Go benchmarks, then the load report: accept (also with 100,000 jobs
+## scheduled), pipeline, registration, scale (1M registrations), fairness on a
+## paced number and 20 kill -9 cycles against the real server, side by side
+## with a bare net/http baseline; prints the table and writes
+## docs/BENCHMARKS.md. About 15 minutes. BENCH_FLAGS passes flags to
 ## cmd/higate-bench (e.g. BENCH_FLAGS='-rounds 1 -stages accept').
 BENCH_OUT ?= bin/bench
 BENCH_FLAGS ?=

@@ -20,25 +20,34 @@ type dispatcher struct {
 	svc        *Service
 	instance   uint64
 	wake       chan struct{}
-	lastSend   map[string]time.Time // per gateway number, for pacing
+	nextSlot   map[string]time.Time // per gateway number: when its pacing lets it send next
 	lastExpire time.Time            // when Expire last ran (store clock)
 
 	mu        sync.Mutex
 	inHandIDs map[uint64]bool // claimed jobs whose outcomes are not recorded yet
+	claims    uint64          // claims started
+	// canceling holds the jobs a Cancel is taking out, never to be held or
+	// sent: 0 while the cancel runs, then the number of claims started
+	// when it committed. A claim started before then may have read the job
+	// as queued, so the entry stays until a later claim is held.
+	canceling map[uint64]uint64
 }
 
 // idleCheck is how often an idle dispatcher looks at its queue unprompted,
-// so jobs of an instance that stays down still expire.
+// so jobs of an instance that stays down still expire (and scheduled ones
+// fall due).
 const idleCheck = time.Minute
 
 func (d *dispatcher) run(ctx context.Context) {
 	defer d.svc.wg.Done()
-	d.lastSend = map[string]time.Time{}
+	d.nextSlot = map[string]time.Time{}
 	for {
 		next := d.pass(ctx)
 		wait := idleCheck
 		if !next.IsZero() {
-			wait = max(time.Until(next), time.Millisecond)
+			// next is on the registry's clock (backoff, the daily cap, a
+			// scheduled job's send_at), so the wait is measured on it too.
+			wait = min(max(next.Sub(d.svc.store.Now()), time.Millisecond), idleCheck)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -91,13 +100,28 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 			return time.Time{}
 		}
 		max := s.opts.Batch
+		var waited time.Duration // for the slot of a paced number
 		if active.Pacing.Gap > 0 {
 			max = 1 // a paced number sends one at a time; don't hold others in "sending"
+			// Wait for the number's slot before claiming, not after: the
+			// claim then picks among everything that arrived meanwhile, so
+			// an account that just sent its first message gets this slot
+			// (fair share), not the one after.
+			waited = d.pace(ctx, active)
+			if ctx.Err() != nil {
+				return time.Time{}
+			}
 		}
-		jobs, next, err := s.store.Claim(d.instance, active.Number, max, d.inHand)
+		claim := d.startClaim()
+		jobs, next, err := s.store.Claim(d.instance, active.Number, max, d.skip)
 		if err != nil {
 			s.log.Error("claim jobs", "instance", d.instance, "err", err)
 			return time.Now().Add(time.Second)
+		}
+		if waited > 0 && len(jobs) > 0 {
+			// A wait that a send followed: one that found nothing to claim
+			// held back no message.
+			s.opts.Metrics.paced(waited)
 		}
 		if len(jobs) == 0 {
 			if recording == nil {
@@ -109,7 +133,7 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 			}
 			continue
 		}
-		d.hold(jobs)
+		jobs = d.hold(jobs, claim)
 		outcomes := make([]registry.Outcome, 0, len(jobs))
 		for _, j := range jobs {
 			o := d.send(ctx, active, j)
@@ -146,23 +170,85 @@ func (d *dispatcher) record(outcomes []registry.Outcome) <-chan error {
 	return done
 }
 
-// hold marks claimed jobs as in hand, for Claim to skip and for
-// Service.Sending.
-func (d *dispatcher) hold(jobs []registry.Job) {
+// startClaim numbers a claim about to start (see canceling).
+func (d *dispatcher) startClaim() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.claims++
+	return d.claims
+}
+
+// hold marks the jobs of claim as in hand, for Claim to skip and for
+// Service.Sending, and returns them without those a Cancel is taking out
+// or took out after the claim read them: those are not sent.
+func (d *dispatcher) hold(jobs []registry.Job, claim uint64) []registry.Job {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.inHandIDs == nil {
 		d.inHandIDs = make(map[uint64]bool)
 	}
+	kept := jobs[:0]
 	for _, j := range jobs {
+		if _, ok := d.canceling[j.ID]; ok {
+			continue
+		}
 		d.inHandIDs[j.ID] = true
+		kept = append(kept, j)
 	}
+	// Cancels that committed before this claim started are on disk for it
+	// and every later one.
+	for id, at := range d.canceling {
+		if at != 0 && at < claim {
+			delete(d.canceling, id)
+		}
+	}
+	return kept
 }
 
 func (d *dispatcher) inHand(id uint64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.inHandIDs[id]
+}
+
+// skip tells Claim which jobs to pass over: those in hand, and those a
+// Cancel is taking out.
+func (d *dispatcher) skip(id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, canceling := d.canceling[id]
+	return d.inHandIDs[id] || canceling
+}
+
+// beginCancel reserves a job for a Cancel: false if the dispatcher holds
+// it (it is being sent), else the job is neither claimed nor sent until
+// endCancel, nor afterwards by a claim that read it before. Both take the
+// lock hold takes, so a job is either held (and sent) or canceled, never
+// both.
+func (d *dispatcher) beginCancel(id uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inHandIDs[id] {
+		return false
+	}
+	if d.canceling == nil {
+		d.canceling = make(map[uint64]uint64)
+	}
+	d.canceling[id] = 0
+	return true
+}
+
+// endCancel ends beginCancel's reservation. A cancel that committed keeps
+// the job out of the claims that may have read it before; one that did
+// not lets it go at once, to be claimed as usual.
+func (d *dispatcher) endCancel(id uint64, committed bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !committed {
+		delete(d.canceling, id)
+		return
+	}
+	d.canceling[id] = d.claims
 }
 
 // send makes one attempt at a claimed job.
@@ -205,7 +291,7 @@ func (d *dispatcher) send(ctx context.Context, active registry.Number, j registr
 	}
 	d.pace(ctx, via)
 	err := t.Send(sctx, msg)
-	d.lastSend[via.Number] = time.Now()
+	d.sent(via)
 	var se *SendError
 	switch {
 	case err == nil:
@@ -227,21 +313,35 @@ func (d *dispatcher) retry(j registry.Job, why string) registry.Outcome {
 		NotBefore: d.svc.store.Now().Add(d.svc.opts.Backoff(j.Attempts))}
 }
 
-// pace waits until the number's gap (plus jitter) since its last send has passed.
-func (d *dispatcher) pace(ctx context.Context, n registry.Number) {
+// pace waits until the number's gap (plus jitter) since its last send has
+// passed, and returns how long it waited.
+func (d *dispatcher) pace(ctx context.Context, n registry.Number) time.Duration {
 	if n.Pacing.Gap <= 0 {
+		return 0
+	}
+	at, ok := d.nextSlot[n.Number]
+	if !ok {
+		return 0
+	}
+	wait := time.Until(at)
+	if wait <= 0 {
+		return 0
+	}
+	sleep(ctx, wait)
+	return wait
+}
+
+// sent notes a send from n, so pace spaces the next one.
+func (d *dispatcher) sent(n registry.Number) {
+	if n.Pacing.Gap <= 0 {
+		delete(d.nextSlot, n.Number)
 		return
 	}
 	gap := n.Pacing.Gap
 	if n.Pacing.Jitter > 0 {
 		gap += rand.N(n.Pacing.Jitter)
 	}
-	if last, ok := d.lastSend[n.Number]; ok {
-		if wait := time.Until(last.Add(gap)); wait > 0 {
-			d.svc.opts.Metrics.paced(wait)
-			sleep(ctx, wait)
-		}
-	}
+	d.nextSlot[n.Number] = time.Now().Add(gap)
 }
 
 // sleep waits d, or until ctx ends.

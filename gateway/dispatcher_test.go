@@ -29,8 +29,13 @@ type harness struct {
 // newHarness starts the service with the number's pacing; tune may change
 // the service's options first.
 func newHarness(t *testing.T, pacing registry.Pacing, tune ...func(*gateway.Options)) *harness {
+	return newHarnessWith(t, registry.Options{}, pacing, tune...)
+}
+
+// newHarnessWith is newHarness on a registry opened with opts (a clock).
+func newHarnessWith(t *testing.T, ropts registry.Options, pacing registry.Pacing, tune ...func(*gateway.Options)) *harness {
 	dir := t.TempDir()
-	store, err := registry.Open(dir, registry.Options{})
+	store, err := registry.Open(dir, ropts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,23 +144,67 @@ func TestStopIsIdempotent(t *testing.T) {
 	h.svc.Stop()
 }
 
-// A job the dispatcher holds (here: waiting out its number's gap) is shown
-// as sending, while the registry still has it queued until it is sent.
+// A job the dispatcher holds (here: its send is under way) is shown as
+// sending, while the registry still has it queued until it is sent. A job
+// waiting out its number's gap is not held: the dispatcher claims after the
+// gap, so it stays queued (and can be canceled) until its slot comes.
 func TestSendingIsTheBatchInHand(t *testing.T) {
-	h := newHarness(t, registry.Pacing{Gap: time.Hour})
+	var g *gate
+	h := newHarness(t, registry.Pacing{Gap: time.Hour}, func(o *gateway.Options) {
+		dial := o.Dial
+		o.Dial = func(n registry.Number) (gateway.Transport, error) {
+			t, err := dial(n)
+			g = newGate(t)
+			return g, err
+		}
+	})
 	const user = "+4915100000003"
 	h.queue(user, 2)
-	h.waitFor("the first message", func() bool { return len(h.net.Messages(user)) == 1 })
+	first := <-g.sending // the first send is under way
 	jobs, _ := h.store.Jobs(h.acct)
-	first, second := jobs[0], jobs[1]
+	if first.Text != "msg 0" || !h.svc.Sending(jobs[0]) || jobs[0].State != registry.JobQueued {
+		t.Fatalf("first send %q; job %s, sending %v", first.Text, jobs[0].State, h.svc.Sending(jobs[0]))
+	}
+	if h.svc.Sending(jobs[1]) {
+		t.Fatal("the second job is held while the first is sent")
+	}
+	g.release <- nil
 	h.waitFor("the first recorded", func() bool {
-		j, _ := h.store.Job(first.ID)
+		j, _ := h.store.Job(jobs[0].ID)
 		return j.State != registry.JobQueued && !h.svc.Sending(j)
 	})
-	h.waitFor("the second in hand", func() bool { j, _ := h.store.Job(second.ID); return h.svc.Sending(j) })
-	if j, _ := h.store.Job(second.ID); j.State != registry.JobQueued {
-		t.Fatalf("held job stored as %s", j.State)
+	if j, _ := h.store.Job(jobs[1].ID); h.svc.Sending(j) || j.State != registry.JobQueued {
+		t.Fatalf("the second job, waiting out the gap: %s, sending %v", j.State, h.svc.Sending(j))
 	}
+}
+
+// gate is a transport whose sends wait for the test: each send shows its
+// message on sending and goes on (or fails) with what release gives it.
+type gate struct {
+	gateway.Transport
+	sending chan gateway.Outbound
+	release chan error
+}
+
+func newGate(t gateway.Transport) *gate {
+	return &gate{Transport: t, sending: make(chan gateway.Outbound), release: make(chan error)}
+}
+
+func (g *gate) Send(ctx context.Context, msg gateway.Outbound) error {
+	select {
+	case g.sending <- msg:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-g.release:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return g.Transport.Send(ctx, msg)
 }
 
 // flaky fails every message's first attempt with a transient error.

@@ -188,8 +188,21 @@ func (s *Service) Wake(instance uint64) {
 	s.changes.fire() // its queue has changed, or its number has
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ctx == nil || s.ctx.Err() != nil {
+	d := s.worker(instance)
+	if d == nil {
 		return
+	}
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// worker returns the instance's dispatcher, starting it if there is none
+// yet; nil when the service is not running. s.mu is held.
+func (s *Service) worker(instance uint64) *dispatcher {
+	if s.ctx == nil || s.ctx.Err() != nil {
+		return nil
 	}
 	d := s.workers[instance]
 	if d == nil {
@@ -198,10 +211,33 @@ func (s *Service) Wake(instance uint64) {
 		s.wg.Add(1)
 		go d.run(s.ctx)
 	}
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	return d
+}
+
+// Cancel cancels one of the account's jobs that has not left
+// (registry.Store.Cancel: scheduled, queued or awaiting re-registration),
+// unless the instance's dispatcher holds it right now: then the send goes
+// on and Cancel answers 409. Racing the dispatcher, exactly one of the two
+// happens: the job is reserved for the cancel under the lock the
+// dispatcher takes to hold what it claimed, and a job that a claim read
+// before the cancel committed is dropped, not sent.
+func (s *Service) Cancel(clientID string, id uint64) (registry.Job, error) {
+	j, err := s.store.Job(id)
+	if err == nil && j.Account == clientID && !j.Final() {
+		s.mu.Lock()
+		d := s.worker(j.Instance)
+		s.mu.Unlock()
+		if d != nil {
+			if !d.beginCancel(id) {
+				return j, registry.Errorf(registry.CodeConflict, "a message that is being sent cannot be called back; GET the job to see how it went",
+					"job %d is being sent right now", id)
+			}
+			j, err := s.store.Cancel(clientID, id)
+			d.endCancel(id, err == nil)
+			return j, err
+		}
 	}
+	return s.store.Cancel(clientID, id)
 }
 
 // janitor removes spooled media whose jobs have ended, and what the

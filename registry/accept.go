@@ -35,6 +35,12 @@ type SendRequest struct {
 	ContactName    string // contact
 	ContactNumber  string // contact, E.164
 	IdempotencyKey string
+	// SendAt, when after the time of accept, schedules the send: it is not
+	// sent before then (schedule.go). At most MaxScheduleAhead ahead.
+	SendAt time.Time
+	// Priority orders the account's own jobs: PriorityHigh, PriorityNormal
+	// (also for 0) or PriorityLow.
+	Priority uint8
 }
 
 // Accepted is the outcome of Accept: the job, and the account's window for
@@ -111,6 +117,17 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 	if err := planAllows(acct.Plan, req.Kind); err != nil {
 		return err
 	}
+	if err := CheckSendAt(req.SendAt, now); err != nil {
+		return err
+	}
+	priority := req.Priority
+	switch priority {
+	case 0: // none given (PrioritySystem is not an API priority)
+		priority = PriorityNormal
+	case PriorityNormal, PriorityHigh, PriorityLow:
+	default:
+		return Errorf(CodeBadRequest, `use "high", "normal" or "low"`, "priority %d is not a priority", priority)
+	}
 	active, err := s.activeNumber(tx, req.Instance)
 	if err != nil || !active.Serving() {
 		return Errorf(CodeUnavailable, "retry later; GET /v1/gateway/status?instance=N tells when it is back",
@@ -130,7 +147,13 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 				"the plan's limit of %d recipients in total is reached", limits.Recipients)
 		}
 	}
-	window, ok := use.Window.Take(now, limits.Daily)
+	// A scheduled send counts against the window open at its send_at:
+	// now if that is the window open now, else when it falls due.
+	counted := countsAtAccept(use.Window, now, req.SendAt)
+	window, ok := use.Window, true
+	if counted {
+		window, ok = use.Window.Take(now, limits.Daily)
+	}
 	if !ok {
 		reset := use.Window.Reset(now)
 		e := Errorf(CodeQuota, fmt.Sprintf("wait until the window resets at %s (in %d s), or upgrade",
@@ -152,12 +175,15 @@ func (s *Store) accept(tx *bolt.Tx, req SendRequest, out *Accepted) error {
 		return err
 	}
 	j := Job{
-		Account: req.ClientID, Instance: req.Instance, Priority: PriorityAPI, Kind: req.Kind, To: req.To,
+		Account: req.ClientID, Instance: req.Instance, Priority: priority, Kind: req.Kind, To: req.To,
 		GroupName: req.GroupName, GroupAdmin: req.GroupAdmin, Text: req.Text, Caption: req.Caption,
-		Filename: req.Filename, Mimetype: req.Mimetype, Media: req.Media, CountedAt: now,
+		Filename: req.Filename, Mimetype: req.Mimetype, Media: req.Media,
 		Latitude: req.Latitude, Longitude: req.Longitude, PlaceName: req.PlaceName, PlaceAddress: req.PlaceAddress,
 		ContactName: req.ContactName, ContactNumber: req.ContactNumber,
-		IdempotencyKey: req.IdempotencyKey,
+		IdempotencyKey: req.IdempotencyKey, SendAt: req.SendAt,
+	}
+	if counted {
+		j.CountedAt = now
 	}
 	if err := s.insertJob(tx, &j, now); err != nil {
 		return err
@@ -195,6 +221,11 @@ func (req SendRequest) fingerprint() [sha256.Size]byte {
 			req.PlaceName, req.PlaceAddress)
 	case "contact":
 		fields = append(fields, req.ContactName, req.ContactNumber)
+	}
+	// send_at and priority join the fingerprint only when given, so a
+	// request without them keeps the fingerprint of earlier versions.
+	if !req.SendAt.IsZero() || (req.Priority != 0 && req.Priority != PriorityNormal) {
+		fields = append(fields, "send_at", req.SendAt.UTC().Format(time.RFC3339Nano), "priority", PriorityName(req.Priority))
 	}
 	for _, f := range fields {
 		// Each field is length-prefixed, so no two requests share an encoding.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
@@ -93,36 +94,121 @@ func BenchmarkAcceptRejected(b *testing.B) {
 
 // BenchmarkClaimFinish is the dispatcher's bookkeeping per job: claiming a
 // batch of 64 and recording it sent, two transactions, per job reported.
+// The jobs are one account's, or 100 accounts' (as in the load test), whose
+// turns the claim takes; and the same with 20,000 jobs scheduled for later,
+// which the claims should not notice.
 func BenchmarkClaimFinish(b *testing.B) {
-	s, client, users := benchStore(b, 1000)
-	const batch = 64
-	b.ReportAllocs()
-	for i := 0; i < b.N; i += batch {
-		b.StopTimer()
-		var wg sync.WaitGroup // queued from as many goroutines, so they share one commit
-		for k := range batch {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := s.Accept(registry.SendRequest{ClientID: client, Kind: "text", To: users[(i+k)%len(users)], Text: "hi"}); err != nil {
-					b.Error(err)
+	for _, c := range []struct{ accounts, scheduled int }{{1, 0}, {100, 0}, {100, 20_000}} {
+		b.Run(fmt.Sprintf("accounts=%d/scheduled=%d", c.accounts, c.scheduled), func(b *testing.B) {
+			s, client, users := benchStore(b, 1000)
+			clients := append([]string{client}, benchAccounts(b, s, c.accounts-1)...)
+			benchSchedule(b, s, clients, users, c.scheduled)
+			const batch = 64
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i += batch {
+				b.StopTimer()
+				var wg sync.WaitGroup // queued from as many goroutines, so they share one commit
+				for k := range batch {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if _, err := s.Accept(registry.SendRequest{ClientID: clients[(i+k)%len(clients)], Kind: "text", To: users[(i+k)%len(users)], Text: "hi"}); err != nil {
+							b.Error(err)
+						}
+					}()
 				}
-			}()
-		}
-		wg.Wait()
-		b.StartTimer()
-		jobs, _, err := s.Claim(0, benchGateway, batch, nil)
-		if err != nil || len(jobs) != batch {
-			b.Fatalf("claimed %d: %v", len(jobs), err)
-		}
-		out := make([]registry.Outcome, len(jobs))
-		for k, j := range jobs {
-			out[k] = registry.Outcome{JobID: j.ID, Sent: true}
-		}
-		if err := s.Finish(out); err != nil {
+				wg.Wait()
+				b.StartTimer()
+				jobs, _, err := s.Claim(0, benchGateway, batch, nil)
+				if err != nil || len(jobs) != batch {
+					b.Fatalf("claimed %d: %v", len(jobs), err)
+				}
+				out := make([]registry.Outcome, len(jobs))
+				for k, j := range jobs {
+					out[k] = registry.Outcome{JobID: j.ID, Sent: true}
+				}
+				if err := s.Finish(out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClaimPaced is a paced number's claim of one job while 100
+// accounts have 100 jobs each queued: the claim lists the accounts and
+// takes the next one's head (the jobs already claimed are skipped, as the
+// dispatcher's in hand are).
+func BenchmarkClaimPaced(b *testing.B) {
+	s, client, users := benchStore(b, 1000)
+	clients := append([]string{client}, benchAccounts(b, s, 99)...)
+	var wg sync.WaitGroup
+	for w := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < 100*len(clients); i += 64 {
+				if _, err := s.Accept(registry.SendRequest{ClientID: clients[i%len(clients)], Kind: "text", To: users[i%len(users)], Text: "hi"}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	held := map[uint64]bool{}
+	skip := func(id uint64) bool { return held[id] }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		jobs, _, err := s.Claim(0, benchGateway, 1, skip)
+		if err != nil {
 			b.Fatal(err)
 		}
+		if len(jobs) == 0 {
+			clear(held)
+			continue
+		}
+		held[jobs[0].ID] = true
 	}
+}
+
+// benchSchedule accepts n sends of the clients scheduled a day to a month
+// ahead, from 64 goroutines (so they share commits).
+func benchSchedule(b *testing.B, s *registry.Store, clients, users []string, n int) {
+	b.Helper()
+	var wg sync.WaitGroup
+	at := s.Now().Add(24 * time.Hour)
+	for w := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 64 {
+				if _, err := s.Accept(registry.SendRequest{ClientID: clients[i%len(clients)], Kind: "text", To: users[i%len(users)],
+					Text: "later", SendAt: at.Add(time.Duration(i) * time.Minute)}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// benchAccounts creates n more accounts with limits no benchmark reaches.
+func benchAccounts(b *testing.B, s *registry.Store, n int) []string {
+	b.Helper()
+	var out []string
+	for i := range n {
+		c, err := s.CreateAccount(registry.NewAccount{Email: fmt.Sprintf("bench%d@example.com", i), Plan: quota.Enterprise,
+			Limits: quota.Limits{Daily: 1 << 30, Recipients: 1 << 30}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, c.ClientID)
+	}
+	return out
 }
 
 // BenchmarkRegister is a greeting's registration from 200 concurrent users.

@@ -21,7 +21,7 @@ import (
 
 // jobStatuses are the job states counted as they are reached, in the
 // order of tally.jobs.
-var jobStatuses = [...]JobState{JobSent, JobDelivered, JobRead, JobFailed, JobExpired}
+var jobStatuses = [...]JobState{JobSent, JobDelivered, JobRead, JobFailed, JobExpired, JobCanceled}
 
 // tally is what one write transaction changed. Its methods do nothing on
 // a nil tally (a write outside boltDB.Update, as when Open upgrades the
@@ -34,8 +34,8 @@ type tally struct {
 }
 
 type lineDelta struct {
-	instance       uint64
-	queued, parked int64
+	instance                  uint64
+	queued, parked, scheduled int64
 }
 
 var tallies = sync.Pool{New: func() any { return new(tally) }}
@@ -64,6 +64,21 @@ func (t *tally) queue(instance uint64, queued, parked int64) {
 		}
 	}
 	t.lines = append(t.lines, lineDelta{instance: instance, queued: queued, parked: parked})
+}
+
+// schedule notes jobs entering (positive) or leaving (negative) an
+// instance's schedule: not queued yet, so not in its queue count.
+func (t *tally) schedule(instance uint64, n int64) {
+	if t == nil {
+		return
+	}
+	for i := range t.lines {
+		if t.lines[i].instance == instance {
+			t.lines[i].scheduled += n
+			return
+		}
+	}
+	t.lines = append(t.lines, lineDelta{instance: instance, scheduled: n})
 }
 
 // line notes webhook deliveries entering or leaving the line.
@@ -97,10 +112,11 @@ func (t *tally) deliveredAfter(d time.Duration) {
 type counts struct {
 	metrics *Metrics // nil: no job counters or latencies
 
-	mu     sync.Mutex // taken once per committed write, and per scrape
-	queued map[uint64]int64
-	parked map[uint64]int64
-	outbox int64
+	mu        sync.Mutex // taken once per committed write, and per scrape
+	queued    map[uint64]int64
+	parked    map[uint64]int64
+	scheduled map[uint64]int64
+	outbox    int64
 }
 
 // apply adds a committed transaction's tally.
@@ -110,6 +126,7 @@ func (c *counts) apply(t *tally) {
 		for _, l := range t.lines {
 			c.queued[l.instance] += l.queued
 			c.parked[l.instance] += l.parked
+			c.scheduled[l.instance] += l.scheduled
 		}
 		c.outbox += t.outbox
 		c.mu.Unlock()
@@ -126,32 +143,36 @@ func (c *counts) apply(t *tally) {
 	}
 }
 
-// lengths returns the queue and parked lengths per instance and the
-// webhook line's. A commit that has not been applied yet may be missing,
+// lengths returns the queue, parked and scheduled lengths per instance and
+// the webhook line's. A commit that has not been applied yet may be missing,
 // never half there; a length below zero (a release applied before its
 // accept, which the dispatcher makes all but impossible) reads as zero.
-func (c *counts) lengths() (queued, parked map[uint64]int64, outbox int64) {
+func (c *counts) lengths() (queued, parked, scheduled map[uint64]int64, outbox int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	queued, parked = make(map[uint64]int64, len(c.queued)), make(map[uint64]int64, len(c.parked))
+	scheduled = make(map[uint64]int64, len(c.scheduled))
+	for id, n := range c.scheduled {
+		scheduled[id] = max(n, 0)
+	}
 	for id, n := range c.queued {
 		queued[id] = max(n, 0)
 	}
 	for id, n := range c.parked {
 		parked[id] = max(n, 0)
 	}
-	return queued, parked, max(c.outbox, 0)
+	return queued, parked, scheduled, max(c.outbox, 0)
 }
 
-// countAll counts what is on disk: every queued and parked job, per
-// instance, and every delivery in the webhook line. Open calls it once,
+// countAll counts what is on disk: every queued, parked and scheduled job,
+// per instance, and every delivery in the webhook line. Open calls it once,
 // before anything else writes.
 func countAll(tx *bolt.Tx) *counts {
-	c := &counts{queued: map[uint64]int64{}, parked: map[uint64]int64{}}
+	c := &counts{queued: map[uint64]int64{}, parked: map[uint64]int64{}, scheduled: map[uint64]int64{}}
 	for _, b := range []struct {
 		name []byte
 		to   map[uint64]int64
-	}{{bucketQueue, c.queued}, {bucketParked, c.parked}} {
+	}{{bucketQueue, c.queued}, {bucketParked, c.parked}, {bucketScheduled, c.scheduled}} {
 		cur := tx.Bucket(b.name).Cursor()
 		for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
 			if len(k) >= 8 {

@@ -11,9 +11,11 @@ import (
 // JobState is where a job stands.
 type JobState string
 
-// The job states. Queued and sending jobs are in the queue; the rest are final
-// except that sent may still advance to delivered and read.
+// The job states. Scheduled jobs wait for their send_at (schedule.go);
+// queued and sending jobs are in the queue; the rest are final except that
+// sent may still advance to delivered and read.
 const (
+	JobScheduled JobState = "scheduled"
 	JobQueued    JobState = "queued"
 	JobSending   JobState = "sending"
 	JobSent      JobState = "sent"
@@ -21,13 +23,61 @@ const (
 	JobRead      JobState = "read"
 	JobFailed    JobState = "failed"
 	JobExpired   JobState = "expired"
+	JobCanceled  JobState = "canceled"
 )
 
-// Queue priorities: system replies (confirmations, hints) go before API sends.
+// Job priorities. System replies (confirmations, hints) go before every
+// API send. High, normal and low order one account's own sends only: the
+// queue shares the sending slots between accounts first (see queue.go), so
+// an account's high priority never takes another account's turn. The
+// stored values keep normal at 1, the one API priority of earlier versions.
 const (
 	PrioritySystem = 0
-	PriorityAPI    = 1
+	PriorityNormal = 1
+	PriorityHigh   = 2
+	PriorityLow    = 3
+	// PriorityAPI is the priority of an API send that names none.
+	PriorityAPI = PriorityNormal
 )
+
+// ParsePriority reads an API priority: "high", "normal" or "low" ("" is
+// normal).
+func ParsePriority(s string) (uint8, error) {
+	switch s {
+	case "", "normal":
+		return PriorityNormal, nil
+	case "high":
+		return PriorityHigh, nil
+	case "low":
+		return PriorityLow, nil
+	}
+	return 0, Errorf(CodeBadRequest, `use "high", "normal" or "low"`, "priority %q is not a priority", s)
+}
+
+// PriorityName is the API name of a job priority: high, normal or low, and
+// system for system replies.
+func PriorityName(p uint8) string {
+	switch p {
+	case PrioritySystem:
+		return "system"
+	case PriorityHigh:
+		return "high"
+	case PriorityLow:
+		return "low"
+	}
+	return "normal"
+}
+
+// priorityRank orders one account's queued jobs: high, normal, low.
+func priorityRank(p uint8) byte {
+	switch p {
+	case PriorityHigh, PrioritySystem:
+		return 0
+	case PriorityLow:
+		return 2
+	}
+	return 1
+}
 
 // Job is one outbound message.
 type Job struct {
@@ -65,10 +115,14 @@ type Job struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	ExpiresAt      time.Time `json:"expires_at"`
+	SendAt         time.Time `json:"send_at,omitzero"` // not sent before this; scheduled until then
 }
 
-// Final reports whether the job has left the queue for good.
-func (j Job) Final() bool { return j.State != JobQueued && j.State != JobSending }
+// Final reports whether the job has left the queue for good (or never
+// entered it, when canceled while scheduled).
+func (j Job) Final() bool {
+	return j.State != JobQueued && j.State != JobSending && j.State != JobScheduled
+}
 
 // IDString is the job ID as the API shows it.
 func (j Job) IDString() string { return strconv.FormatUint(j.ID, 10) }
@@ -96,13 +150,37 @@ func idempotencyFingerprint(v []byte) []byte {
 	return v[8 : 8+32]
 }
 
+// Queue classes: every system reply goes before any API send.
+const (
+	classSystem byte = 0
+	classAPI    byte = 1
+)
+
+// queueKey is a queued job's key in the queue: u64 instance, u8 class,
+// account, 0, u8 priority rank, u64 job. So an instance's system replies
+// come first, then each account's jobs together, in priority then FIFO
+// order, which lets Claim go from account to account with one Seek each
+// (queue.go). System replies have no account. A key is at least 19 bytes;
+// the 17-byte keys of earlier versions are rewritten when the registry is
+// opened (upgradeQueue).
 func queueKey(j Job) []byte {
-	k := make([]byte, 17)
-	binary.BigEndian.PutUint64(k, j.Instance)
-	k[8] = j.Priority
-	binary.BigEndian.PutUint64(k[9:], j.ID)
-	return k
+	class, account := classAPI, j.Account
+	if j.Priority == PrioritySystem {
+		class, account = classSystem, ""
+	}
+	k := make([]byte, 0, 19+len(account))
+	k = binary.BigEndian.AppendUint64(k, j.Instance)
+	k = append(append(k, class), account...)
+	k = append(k, 0, priorityRank(j.Priority))
+	return binary.BigEndian.AppendUint64(k, j.ID)
 }
+
+// queueKeyJob is the job ID of a queue key.
+func queueKeyJob(k []byte) []byte { return k[len(k)-8:] }
+
+// queueKeyAccount is the account part of a queue key (empty for system
+// replies).
+func queueKeyAccount(k []byte) []byte { return k[9 : len(k)-10] }
 
 // Job returns one job.
 func (s *Store) Job(id uint64) (Job, error) {
@@ -121,9 +199,10 @@ func (s *Store) JobByMessageID(msgID string) (Job, error) {
 	return j, err
 }
 
-// insertJob writes a new job and its indexes (the queue, and the account's
-// job list). The caller has set everything but the ID, message ID and
-// timestamps.
+// insertJob writes a new job and its indexes (the queue, or the schedule
+// for a job whose SendAt is after now; and the account's job list). The
+// caller has set everything but the ID, message ID, state and timestamps.
+// A scheduled job expires its expiry after its SendAt.
 func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	jb := tx.Bucket(bucketJobs)
 	id, err := jb.NextSequence()
@@ -132,16 +211,29 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	}
 	j.ID, j.MessageID, j.State = id, s.msgIDs.forJob(id), JobQueued
 	j.CreatedAt, j.UpdatedAt, j.ExpiresAt = now, now, now.Add(s.jobExpiry)
+	if !j.SendAt.After(now) {
+		j.SendAt = time.Time{}
+	} else {
+		j.State, j.ExpiresAt = JobScheduled, j.SendAt.Add(s.jobExpiry)
+	}
 	if err := putJob(jb, u64(id), *j); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketQueue).Put(queueKey(*j), nil); err != nil {
+	index, key := bucketQueue, queueKey(*j)
+	if j.State == JobScheduled {
+		index, key = bucketScheduled, scheduledKey(*j)
+	}
+	if err := tx.Bucket(index).Put(key, nil); err != nil {
 		return err
 	}
 	if err := indexJob(tx, *j); err != nil { // the account's job list (jobindex.go)
 		return err
 	}
-	s.db.pending.queue(j.Instance, 1, 0)
+	if j.State == JobQueued {
+		s.db.pending.queue(j.Instance, 1, 0)
+	} else { // counted in the queue when it falls due (promote)
+		s.db.pending.schedule(j.Instance, 1)
+	}
 	if j.Media != "" {
 		return addMediaRef(tx, j.Media, 1)
 	}

@@ -47,6 +47,9 @@ const (
 	jobCreatedAt      protowire.Number = 26
 	jobUpdatedAt      protowire.Number = 27
 	jobExpiresAt      protowire.Number = 28
+	// SendAt is scheduling's; 29 to 39 were left free for fields added on
+	// other branches while the kinds were.
+	jobSendAt protowire.Number = 29
 
 	// The fields of the kinds beyond WhatsMate's. They start at 40, leaving
 	// the numbers before free for fields added meanwhile on other branches;
@@ -93,6 +96,7 @@ func encodeJob(j Job) ([]byte, error) {
 	b = appendTime(b, jobCreatedAt, j.CreatedAt)
 	b = appendTime(b, jobUpdatedAt, j.UpdatedAt)
 	b = appendTime(b, jobExpiresAt, j.ExpiresAt)
+	b = appendTime(b, jobSendAt, j.SendAt)
 	b = appendDouble(b, jobLatitude, j.Latitude)
 	b = appendDouble(b, jobLongitude, j.Longitude)
 	b = appendString(b, jobPlaceName, j.PlaceName)
@@ -193,6 +197,8 @@ func setJobNumber(j *Job, num protowire.Number, v uint64) {
 		j.UpdatedAt = timeOf(v)
 	case jobExpiresAt:
 		j.ExpiresAt = timeOf(v)
+	case jobSendAt:
+		j.SendAt = timeOf(v)
 	}
 }
 

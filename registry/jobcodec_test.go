@@ -22,15 +22,16 @@ func fullJob() Job {
 		MessageID: "3EB0ABCDEF", State: JobFailed, Waiting: WaitReregister, Attempts: 3,
 		NotBefore: at.Add(time.Second), ErrorCode: CodeSendRefused, Error: "refused", SentVia: "+15550000003",
 		CountedAt: at, Refunded: true, IdempotencyKey: "key-1", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
-		ExpiresAt: at.Add(24 * time.Hour),
-		Latitude:  -33.856784, Longitude: 151.215297, PlaceName: "Opera House", PlaceAddress: "Bennelong Point",
+		ExpiresAt: at.Add(24 * time.Hour), SendAt: at.Add(time.Hour),
+		Latitude: -33.856784, Longitude: 151.215297, PlaceName: "Opera House", PlaceAddress: "Bennelong Point",
 		ContactName: "Ada; FRS", ContactNumber: "+442079460018"}
 }
 
 // earlierJob is fullJob without the fields added with the kinds beyond
-// WhatsMate's, as an earlier version wrote every job.
+// WhatsMate's and with scheduling, as an earlier version wrote every job.
 func earlierJob() Job {
 	j := fullJob()
+	j.SendAt = time.Time{}
 	j.Latitude, j.Longitude, j.PlaceName, j.PlaceAddress, j.ContactName, j.ContactNumber = 0, 0, "", "", "", ""
 	return j
 }

@@ -34,6 +34,9 @@ type JobFilter struct {
 	// State keeps only jobs in this state; "" keeps every state. Jobs
 	// being sent are queued on disk (the gateway knows which are in hand).
 	State JobState
+	// Number keeps only jobs to this recipient (E.164) or, for group
+	// messages, whose group admin it is; "" keeps every job.
+	Number string
 	// Since and Until keep jobs created at or after Since and before
 	// Until; a zero time is no bound.
 	Since, Until time.Time
@@ -150,6 +153,9 @@ func (s *Store) JobsOf(clientID string, f JobFilter) ([]Job, uint64, error) {
 				return err
 			}
 			if f.State != "" && j.State != f.State {
+				continue
+			}
+			if f.Number != "" && j.To != f.Number && (j.To != "" || j.GroupAdmin != f.Number) {
 				continue
 			}
 			out = append(out, j)

@@ -46,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	jobs := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "higate_jobs_total",
-		Help: "Jobs (API sends and the gateway's own replies) that reached a status: sent, delivered, read, failed or expired. A read job counts as delivered too.",
+		Help: "Jobs (API sends and the gateway's own replies) that reached a status: sent, delivered, read, failed, expired or canceled. A read job counts as delivered too.",
 	}, []string{"status"})
 	for i, s := range jobStatuses {
 		m.jobs[i] = jobs.WithLabelValues(string(s))
@@ -64,7 +64,7 @@ func (m *Metrics) observeCommit(n int, start time.Time) {
 }
 
 // Collector returns the registry's gauges, read when Prometheus scrapes:
-// per instance the queue depth, the parked jobs and the age of the oldest
+// per instance the queue depth, the parked and the scheduled jobs and the age of the oldest
 // queued job; per gateway number its state; the webhook backlog; and the
 // size of the registry file and the free space beside it. None of them
 // scans the queue or the outbox: the lengths are the running counts (see
@@ -77,6 +77,8 @@ func (s *Store) Collector() prometheus.Collector {
 			"Jobs of an instance not yet sent: queued, in backoff, being sent, or parked.", byInstance, nil),
 		parked: prometheus.NewDesc("higate_queue_parked",
 			"Jobs of an instance parked until their recipient greets its new gateway number (after a failover or rotation).", byInstance, nil),
+		scheduled: prometheus.NewDesc("higate_queue_scheduled",
+			"Jobs of an instance scheduled for a later send_at, not yet due: not in its queue depth until they are.", byInstance, nil),
 		oldest: prometheus.NewDesc("higate_queue_oldest_age_seconds",
 			"Age of the oldest job in an instance's queue (parked jobs not counted); 0 when the queue is empty.", byInstance, nil),
 		state: prometheus.NewDesc("higate_number_state",
@@ -96,18 +98,18 @@ var numberStates = [...]State{StatePairing, StateActive, StateStandby, StateDisc
 	StateTempBanned, StateBanned, StateLoggedOut, StateRetired}
 
 type collector struct {
-	s                                                 *Store
-	depth, parked, oldest, state, backlog, size, free *prometheus.Desc
+	s                                                            *Store
+	depth, parked, scheduled, oldest, state, backlog, size, free *prometheus.Desc
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.depth, c.parked, c.oldest, c.state, c.backlog, c.size, c.free} {
+	for _, d := range []*prometheus.Desc{c.depth, c.parked, c.scheduled, c.oldest, c.state, c.backlog, c.size, c.free} {
 		ch <- d
 	}
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	queued, parked, outbox := c.s.db.counts.lengths()
+	queued, parked, scheduled, outbox := c.s.db.counts.lengths()
 	now := c.s.now()
 	var out []prometheus.Metric
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
@@ -127,6 +129,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			label := strconv.FormatUint(id, 10)
 			gauge(c.depth, float64(queued[id]+parked[id]), label)
 			gauge(c.parked, float64(parked[id]), label)
+			gauge(c.scheduled, float64(scheduled[id]), label)
 			age := 0.0
 			if at, ok := oldestQueued(tx, jb, id); ok {
 				age = max(now.Sub(at).Seconds(), 0)
@@ -165,29 +168,34 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// oldestQueued returns when the oldest job in an instance's queue was
-// accepted. Queue keys sort by priority, then job ID, and IDs grow with
-// time, so the oldest is the first key of one of the priorities: a seek
-// for each.
+// oldestQueued returns when the oldest job in an instance's queue entered
+// it: when it was accepted, or its send_at for a scheduled one. Queue keys
+// sort by class, account and priority, then job ID, and IDs grow with time,
+// so the oldest is the first key of one of those runs: a seek for each
+// (system replies, and per account its priorities). A job scheduled long
+// ago that fell due sorts by its early ID, so a run's first key may not be
+// its longest queued; the gauge may then read low, never high.
 func oldestQueued(tx *bolt.Tx, jb *bolt.Bucket, instance uint64) (time.Time, bool) {
 	prefix := u64(instance)
 	c := tx.Bucket(bucketQueue).Cursor()
-	var first []byte
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == 17; {
-		if first == nil || bytes.Compare(k[9:], first) < 0 {
-			first = k[9:]
+	var oldest time.Time
+	found := false
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) >= 19; {
+		var j Job
+		if getJob(jb, queueKeyJob(k), &j) == nil {
+			at := j.CreatedAt
+			if j.SendAt.After(at) {
+				at = j.SendAt
+			}
+			if !found || at.Before(oldest) {
+				oldest, found = at, true
+			}
 		}
-		if k[8] == 0xff {
-			break
+		// The next run: past every job ID of this one.
+		next := append(bytes.Clone(k[:len(k)-8]), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+		if k, _ = c.Seek(next); bytes.Equal(k, next) {
+			k, _ = c.Next()
 		}
-		k, _ = c.Seek(append(u64(instance), k[8]+1))
 	}
-	if first == nil {
-		return time.Time{}, false
-	}
-	var j Job
-	if err := getJob(jb, first, &j); err != nil {
-		return time.Time{}, false
-	}
-	return j.CreatedAt, true
+	return oldest, found
 }

@@ -172,6 +172,82 @@ func TestQueueGaugesFollowTheQueue(t *testing.T) {
 	check("reopened", 1, 0)
 }
 
+// Scheduled jobs have their own gauge and enter the queue gauges only when
+// they fall due; a cancel takes a job out of the schedule, the queue or
+// the parked jobs, and the gauges keep agreeing with the scan.
+func TestQueueGaugesFollowScheduleAndCancel(t *testing.T) {
+	f := newFixture(t)
+	reg := f.withMetrics()
+	id := f.account(quota.Limits{})
+	const user = "+4915100000001"
+	f.store.Register(0, gw, user, "en", "Hi")
+	check := func(step string, depth, parked, scheduled int) {
+		t.Helper()
+		if got := f.store.QueueDepth(0); got != depth {
+			t.Fatalf("%s: QueueDepth %d, want %d", step, got, depth)
+		}
+		if got := f.store.Scheduled(0); got != scheduled {
+			t.Fatalf("%s: Scheduled %d, want %d", step, got, scheduled)
+		}
+		for _, g := range []struct {
+			name string
+			want int
+		}{{"higate_queue_depth", depth}, {"higate_queue_parked", parked}, {"higate_queue_scheduled", scheduled}} {
+			if got := f.gauge(reg, g.name, "instance_id", "0"); got != float64(g.want) {
+				t.Errorf("%s: %s %v, want %d", step, g.name, got, g.want)
+			}
+		}
+	}
+	later := func(d time.Duration, text string) registry.Job {
+		return f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: user, Text: text, SendAt: f.clock().Add(d)})
+	}
+	cancel := func(j registry.Job) {
+		t.Helper()
+		if got, err := f.store.Cancel(id, j.ID); err != nil || got.State != registry.JobCanceled {
+			t.Fatalf("cancel %d: %v %+v", j.ID, err, got)
+		}
+	}
+
+	first, second := later(10*time.Minute, "first"), later(20*time.Minute, "second")
+	now := f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: user, Text: "now"})
+	check("accepted", 1, 0, 2)
+	if got := f.gauge(reg, "higate_queue_oldest_age_seconds", "instance_id", "0"); got != 0 {
+		t.Errorf("oldest age %v of a job queued just now", got)
+	}
+	cancel(now)
+	cancel(second)
+	cancel(second) // again: counts nothing twice
+	check("canceled", 0, 0, 1)
+
+	// Due: Expire (as Claim would) moves it into the queue.
+	f.advance(15 * time.Minute)
+	if _, err := f.store.Expire(0); err != nil {
+		t.Fatal(err)
+	}
+	check("due", 1, 0, 0)
+	if got := f.gauge(reg, "higate_queue_oldest_age_seconds", "instance_id", "0"); got != 300 {
+		t.Errorf("oldest age %v, want 300 (queued at its send_at, 5 minutes ago)", got)
+	}
+
+	// Parked after a failover, then canceled there.
+	f.failover(gw2)
+	if jobs := f.claim(gw2); len(jobs) != 0 {
+		t.Fatalf("claimed %d jobs for a user who has not greeted gw2", len(jobs))
+	}
+	check("parked", 1, 1, 0)
+	cancel(first)
+	check("canceled parked", 0, 0, 0)
+	if got := f.gauge(reg, "higate_jobs_total", "status", "canceled"); got != 3 {
+		t.Errorf("higate_jobs_total{status=\"canceled\"} = %v, want 3", got)
+	}
+
+	// Counted again from disk on open.
+	f.store.Register(0, gw2, user, "en", "Hi")
+	later(time.Hour, "again")
+	reg = f.withMetrics()
+	check("reopened", 0, 0, 1)
+}
+
 // A write that does not commit (here: the disk is full) counts nothing.
 func TestQueueGaugesIgnoreWritesThatDoNotCommit(t *testing.T) {
 	f := newFixture(t)

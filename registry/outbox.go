@@ -157,7 +157,7 @@ type JobStatusEvent struct {
 // the event cannot be lost, and a slow receiver never holds up sending.
 // The delivery goes in the conversation with the job's recipient.
 func (s *Store) statusChanged(tx *bolt.Tx, j Job) error {
-	if j.Account == "" || j.State == JobQueued || j.State == JobSending {
+	if j.Account == "" || j.State == JobQueued || j.State == JobSending || j.State == JobScheduled {
 		return nil
 	}
 	var a Account

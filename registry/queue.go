@@ -2,7 +2,6 @@ package registry
 
 import (
 	"bytes"
-	"encoding/binary"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,135 +10,6 @@ import (
 // WaitReregister is the Waiting reason of a job whose recipient has not
 // greeted the instance's current gateway number (after a rotation).
 const WaitReregister = "awaiting re-registration"
-
-// Claim returns up to max ready jobs of an instance for gateway number via
-// to send, in priority, then FIFO, order, with their attempt counted and
-// their state shown as sending. Claiming writes nothing: the caller (the
-// instance's one dispatcher) records every outcome with Finish, and skips
-// (skip reports true for their IDs; nil skips none) the jobs it has claimed
-// whose outcomes are not recorded yet. A crash in between leaves them
-// queued, to be sent again with the same message ID, which WhatsApp drops
-// as a duplicate.
-//
-// On the way it fails jobs past their expiry (refunded), fails jobs whose
-// recipient opted out, and parks jobs whose recipient has not greeted via;
-// only then does it take the write lock. next is the earliest time a job
-// held back by backoff or the daily cap becomes ready (zero if none).
-func (s *Store) Claim(instance uint64, via string, max int, skip func(id uint64) bool) (jobs []Job, next time.Time, err error) {
-	if skip == nil {
-		skip = func(uint64) bool { return false }
-	}
-	var dirty bool
-	err = s.db.View(func(tx *bolt.Tx) error {
-		jobs, next, dirty, err = s.claim(tx, instance, via, max, skip)
-		return err
-	})
-	if err != nil || !dirty {
-		return jobs, next, err
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		jobs, next, _, err = s.claim(tx, instance, via, max, skip)
-		return err
-	})
-	return jobs, next, err
-}
-
-// claim does Claim's work in tx. In a read-only tx it stops at the first job
-// whose state must change and reports dirty; in a writable one it changes it.
-func (s *Store) claim(tx *bolt.Tx, instance uint64, via string, max int, skip func(uint64) bool) (jobs []Job, next time.Time, dirty bool, err error) {
-	now := s.now().UTC()
-	var gw Number
-	if err := s.numbers.get(tx.Bucket(bucketNumbers), []byte(via), &gw); err != nil {
-		return nil, next, false, err
-	}
-	if c := gw.Pacing.DailyCap; c > 0 {
-		if left := gw.Sent.Remaining(now, c); left < max {
-			max = left
-			if left == 0 {
-				return nil, now.Add(gw.Sent.Reset(now)), false, nil
-			}
-		}
-	}
-	jb, qb, rb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue), tx.Bucket(bucketRegistrations)
-	prefix := u64(instance)
-	c := qb.Cursor()
-	// The queue changes only after the scan: a cursor may skip keys when its
-	// bucket changes under it.
-	var done [][]byte // queue keys of jobs that ended
-	var parked []Job  // jobs to park
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(jobs) < max; k, _ = c.Next() {
-		if skip(binary.BigEndian.Uint64(k[9:])) {
-			continue
-		}
-		var j Job
-		if err := getJob(jb, k[9:], &j); err != nil {
-			return nil, next, false, err
-		}
-		change := "" // what the job needs written, if anything
-		switch {
-		case j.Final():
-			change = "dequeue"
-		case !now.Before(j.ExpiresAt):
-			change = "expire"
-		case now.Before(j.NotBefore):
-			if next.IsZero() || j.NotBefore.Before(next) {
-				next = j.NotBefore
-			}
-			continue
-		case j.To != "" && j.Priority != PrioritySystem:
-			var reg Registration
-			switch s.registrations.get(rb, pairKey(via, j.To), &reg) {
-			case ErrNotFound:
-				change = "park"
-			case nil:
-				if !reg.Active() {
-					change = "opted out"
-				}
-			}
-		}
-		if change != "" && !tx.Writable() {
-			return nil, time.Time{}, true, nil
-		}
-		switch change {
-		case "dequeue":
-			done = append(done, bytes.Clone(k))
-			continue
-		case "expire", "opted out":
-			state, code, msg := JobExpired, CodeExpired, "not sent within its expiry"
-			if change == "opted out" {
-				state, code, msg = JobFailed, CodeRecipientOptOut, "the recipient opted out"
-			}
-			if err := s.end(tx, &j, now, state, code, msg, true); err != nil {
-				return nil, next, false, err
-			}
-			done = append(done, bytes.Clone(k))
-			continue
-		case "park":
-			j.Waiting, j.UpdatedAt = WaitReregister, now
-			parked = append(parked, j)
-			continue
-		}
-		// Shown as the dispatcher holds it; Finish records the attempt.
-		j.State, j.Waiting, j.SentVia, j.UpdatedAt = JobSending, "", via, now
-		j.Attempts++
-		if j.From != "" {
-			j.SentVia = j.From
-		}
-		jobs = append(jobs, j)
-	}
-	for _, k := range done {
-		if err := qb.Delete(k); err != nil {
-			return nil, next, false, err
-		}
-		s.db.pending.queue(instance, -1, 0) // found by the scan above
-	}
-	for _, j := range parked {
-		if err := s.park(tx, j); err != nil {
-			return nil, next, false, err
-		}
-	}
-	return jobs, next, false, nil
-}
 
 // Outcome is the result of one send attempt.
 type Outcome struct {
@@ -276,11 +146,12 @@ func (s *Store) unparkJob(tx *bolt.Tx, j Job) error {
 	return nil
 }
 
-// end fails a job for good, refunding its quota when asked. The caller
-// removes its queue key (Claim does so after its cursor scan).
+// end fails (or cancels) a job for good, refunding its quota when asked
+// and it was counted. The caller removes its queue key (Claim does so after
+// its cursor scan).
 func (s *Store) end(tx *bolt.Tx, j *Job, now time.Time, state JobState, code int, msg string, refund bool) error {
 	j.State, j.ErrorCode, j.Error, j.Waiting, j.UpdatedAt = state, code, msg, "", now
-	if refund && !j.Refunded && j.Account != "" {
+	if refund && !j.Refunded && j.Account != "" && !j.CountedAt.IsZero() {
 		ub := tx.Bucket(bucketUsage)
 		var use Usage
 		if err := getJSON(ub, []byte(j.Account), &use); err != nil {
@@ -300,8 +171,10 @@ func (s *Store) end(tx *bolt.Tx, j *Job, now time.Time, state JobState, code int
 	if err := putJob(tx.Bucket(bucketJobs), u64(j.ID), *j); err != nil {
 		return err
 	}
-	if err := addStats(tx, now, Minute{Failed: 1}); err != nil {
-		return err
+	if state != JobCanceled { // the console's charts: a cancel is the sender's choice, not a failure
+		if err := addStats(tx, now, Minute{Failed: 1}); err != nil {
+			return err
+		}
 	}
 	s.db.pending.job(state)
 	return s.statusChanged(tx, *j)
@@ -375,13 +248,15 @@ func rank(s JobState) int {
 		return 2
 	case JobRead:
 		return 3
-	case JobFailed, JobExpired:
+	case JobFailed, JobExpired, JobCanceled:
 		return 4
 	}
 	return 0
 }
 
-// QueueDepth counts an instance's jobs not yet sent, parked ones included.
+// QueueDepth counts an instance's jobs not yet sent, parked ones included;
+// scheduled jobs that are not due yet are not in the queue (Scheduled
+// counts them).
 func (s *Store) QueueDepth(instance uint64) int {
 	n := 0
 	_ = s.db.View(func(tx *bolt.Tx) error {
@@ -391,6 +266,20 @@ func (s *Store) QueueDepth(instance uint64) int {
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 				n++
 			}
+		}
+		return nil
+	})
+	return n
+}
+
+// Scheduled counts an instance's scheduled jobs.
+func (s *Store) Scheduled(instance uint64) int {
+	n := 0
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		prefix := u64(instance)
+		c := tx.Bucket(bucketScheduled).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
 		}
 		return nil
 	})
@@ -417,23 +306,29 @@ func (s *Store) Jobs(account string) ([]Job, error) {
 }
 
 // Expire fails (and refunds) an instance's queued and parked jobs that are
-// past their expiry. The dispatcher calls it now and then: Claim expires
-// the jobs it comes across, but it does not run while the instance cannot
+// past their expiry, and moves its scheduled jobs that have fallen due into
+// the queue. The dispatcher calls it now and then: Claim does both for the
+// jobs it comes across, but it does not run while the instance cannot
 // send, and parked jobs are not in its way. The scan is a read; only the
-// expired jobs are written.
+// jobs that change are written.
 func (s *Store) Expire(instance uint64) (int, error) {
 	var expired [][]byte // queue or parked keys
+	var due bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		expired = s.expired(tx, instance, nil)
+		_, due, _ = s.promoteDue(tx, instance, s.now().UTC())
 		return nil
 	})
-	if err != nil || len(expired) == 0 {
+	if err != nil || (len(expired) == 0 && !due) {
 		return 0, err
 	}
 	n := 0
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		now := s.now().UTC()
+		if _, _, err := s.promoteDue(tx, instance, now); err != nil {
+			return err
+		}
 		for _, k := range s.expired(tx, instance, expired) {
 			var j Job
 			if err := getJob(tx.Bucket(bucketJobs), k[len(k)-8:], &j); err != nil {
@@ -480,4 +375,34 @@ func (s *Store) expired(tx *bolt.Tx, instance uint64, only [][]byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// bucketQueueV1 is the queue of earlier versions: u64 instance, u8
+// priority, u64 job, with no account in the key, so it could not share the
+// sending slots between accounts.
+var bucketQueueV1 = []byte("queue")
+
+// upgradeQueue moves the queued jobs of a registry written by an earlier
+// version into the queue of this one (Open calls it). Their order within
+// each account is kept: it is their job IDs' order.
+func upgradeQueue(tx *bolt.Tx) error {
+	old := tx.Bucket(bucketQueueV1)
+	if old == nil {
+		return nil
+	}
+	jb, qb := tx.Bucket(bucketJobs), tx.Bucket(bucketQueue)
+	err := old.ForEach(func(k, _ []byte) error {
+		var j Job
+		switch err := getJob(jb, k[len(k)-8:], &j); {
+		case err == ErrNotFound:
+			return nil
+		case err != nil:
+			return err
+		}
+		return qb.Put(queueKey(j), nil)
+	})
+	if err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bucketQueueV1)
 }

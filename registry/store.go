@@ -33,7 +33,8 @@ var (
 	bucketRegistrations = []byte("registrations") // gateway \x00 recipient -> Registration
 	bucketHints         = []byte("hints")         // gateway \x00 sender -> last hint time
 	bucketJobs          = []byte("jobs")          // u64 -> Job
-	bucketQueue         = []byte("queue")         // u64 instance, u8 priority, u64 job -> nothing
+	bucketQueue         = []byte("sendqueue")     // u64 instance, u8 class, account, 0, u8 priority, u64 job -> nothing (see queueKey)
+	bucketScheduled     = []byte("scheduled")     // u64 instance, u64 send_at Unix ns, u64 job -> nothing (see schedule.go)
 	bucketParked        = []byte("parked")        // u64 instance, recipient, 0, u64 job -> nothing (see parked.go)
 	bucketMessageIDs    = []byte("msgids")        // WhatsApp message ID -> u64 job, of earlier versions (see messageIDs)
 	bucketIdempotency   = []byte("idempotency")   // client ID \x00 key -> u64 job, request fingerprint
@@ -46,7 +47,7 @@ var (
 	bucketEmails        = []byte("emails")        // lower-case e-mail \x00 client ID -> nothing (see accountsearch.go)
 	bucketInMedia       = []byte("inmedia")       // u64 -> InboundMedia (see inmedia.go)
 	allBuckets          = [][]byte{bucketAccounts, bucketDue, bucketUsage, bucketRecipients, bucketInstances, bucketNumbers,
-		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketParked, bucketMessageIDs, bucketIdempotency,
+		bucketRegistrations, bucketHints, bucketJobs, bucketQueue, bucketScheduled, bucketParked, bucketMessageIDs, bucketIdempotency,
 		bucketMedia, bucketEvents, bucketOutbox, bucketMeta, bucketSessions, bucketStats, bucketEmails,
 		bucketInMedia}
 )
@@ -78,6 +79,9 @@ type Store struct {
 	full      *diskFull  // turns writes failing for lack of space into 503s
 	// spoolFault, when set, fails SpoolMedia's write with it (export_test.go).
 	spoolFault atomic.Pointer[error]
+
+	// turns is which account each instance's Claim served last (claim.go).
+	turns turns
 
 	// Decoded hot records for the write path; see decodeCache.
 	accounts  decodeCache[Account]
@@ -143,6 +147,9 @@ func Open(dir string, opts Options) (*Store, error) {
 				return err
 			}
 			if err := indexAccountJobs(tx); err != nil {
+				return err
+			}
+			if err := upgradeQueue(tx); err != nil {
 				return err
 			}
 			ids, err := loadMessageIDs(tx)

@@ -48,9 +48,11 @@ func (s *server) router() *mux.Router {
 		r.Handle("/v3/whatsapp/single/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, false))).Methods(http.MethodPost)
 		r.Handle("/v3/whatsapp/group/"+kind+"/message/{instance}", s.wrap(s.handleSend(kind, true))).Methods(http.MethodPost)
 	}
+	r.Handle("/v3/whatsapp/jobs", s.wrap(s.handleJobs)).Methods(http.MethodGet)
 	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleJob)).Methods(http.MethodGet)
 	r.Handle("/v3/whatsapp/numbers/check/{instance}", s.wrap(s.handleCheckNumbers)).Methods(http.MethodPost)
 	r.Handle("/v3/media/{id}", s.wrap(s.handleMedia)).Methods(http.MethodGet)
+	r.Handle("/v3/whatsapp/jobs/{id}", s.wrap(s.handleCancelJob)).Methods(http.MethodDelete)
 	r.Handle("/v3/whatsapp/profile/{instance}", s.wrap(s.handleProfile)).Methods(http.MethodPost)
 
 	// Webhooks (Enterprise).

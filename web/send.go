@@ -39,6 +39,9 @@ type sendBody struct {
 	Address       string   `json:"address"`
 	ContactName   string   `json:"contact_name"`
 	ContactNumber string   `json:"contact_number"`
+	// Beyond WhatsMate on every kind (schedule.go).
+	SendAt   string `json:"send_at"`  // RFC 3339; schedules the send
+	Priority string `json:"priority"` // high, normal or low, among the account's own jobs
 }
 
 // Body limits: base64 is 4/3 of the decoded size, plus room for the rest.
@@ -82,7 +85,11 @@ func (s *server) handleSend(kind string, group bool) handler {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		s.Gateway.Wake(instance)
-		writeJSON(w, http.StatusOK, map[string]string{"status": "queued", "id": acc.Job.IDString()})
+		status := "queued" // WhatsMate's answer; a send with a future send_at is "scheduled"
+		if acc.Job.State == registry.JobScheduled {
+			status = string(registry.JobScheduled)
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": status, "id": acc.Job.IDString()})
 		return nil
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -103,6 +110,9 @@ func (s *server) sendRequest(w http.ResponseWriter, r *http.Request, acct regist
 		IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	if len(req.IdempotencyKey) > 200 {
 		return req, badRequest("Idempotency-Key", "use at most 200 characters")
+	}
+	if err := scheduleFields(b.SendAt, b.Priority, &req); err != nil {
+		return req, err
 	}
 	if group {
 		if b.GroupName == "" {

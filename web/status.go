@@ -52,12 +52,19 @@ type jobView struct {
 	Waiting   string `json:"waiting,omitempty"`
 	Attempts  int    `json:"attempts"`
 	MessageID string `json:"message_id"`
+	Priority  string `json:"priority"`
+	SendAt    string `json:"send_at,omitempty"`
 }
 
 func viewJob(j registry.Job) jobView {
-	return jobView{ID: j.IDString(), Status: string(j.State), Kind: j.Kind, Number: j.To, Group: j.GroupName,
+	v := jobView{ID: j.IDString(), Status: string(j.State), Kind: j.Kind, Number: j.To, Group: j.GroupName,
 		CreatedAt: j.CreatedAt.Format(time.RFC3339Nano), UpdatedAt: j.UpdatedAt.Format(time.RFC3339Nano),
-		ErrorCode: j.ErrorCode, Error: j.Error, Waiting: j.Waiting, Attempts: j.Attempts, MessageID: j.MessageID}
+		ErrorCode: j.ErrorCode, Error: j.Error, Waiting: j.Waiting, Attempts: j.Attempts, MessageID: j.MessageID,
+		Priority: registry.PriorityName(j.Priority)}
+	if !j.SendAt.IsZero() {
+		v.SendAt = j.SendAt.Format(time.RFC3339Nano)
+	}
+	return v
 }
 
 // handleJob reports one of the caller's jobs.

@@ -23,7 +23,8 @@ type crashFigures struct {
 // refuse those sends (472), and the inbox must stay empty.
 const neverGreeted = "+4917099999999"
 
-// crashStage starts the gateway, sends under load from 64 connections,
+// crashStage starts the gateway, sends under load from 64 connections (four
+// accounts, three priorities),
 // kills the server with SIGKILL at a random moment, restarts it on the same
 // data, and repeats; then it checks the simulated inboxes: every send
 // answered "queued" arrived exactly once, none answered with an error
@@ -39,12 +40,17 @@ func (b *bench) crashStage(ctx context.Context) error {
 	for i := range users {
 		users[i] = userNumber(90_000_000 + i)
 	}
-	f, err := seed(dir, users, 1)
+	// Four accounts with three priorities, so the queue holds several
+	// accounts' jobs and the claims take turns between them.
+	f, err := seed(dir, users, 4)
 	if err != nil {
 		return err
 	}
-	acct := f.accounts[0]
-	headers := []string{"X-WM-CLIENT-ID", acct.ClientID, "X-WM-CLIENT-SECRET", acct.ClientSecret}
+	headers := make([][]string, len(f.accounts))
+	for i, acct := range f.accounts {
+		headers[i] = []string{"X-WM-CLIENT-ID", acct.ClientID, "X-WM-CLIENT-SECRET", acct.ClientSecret}
+	}
+	priorities := []string{"high", "normal", "low"}
 	var mu sync.Mutex
 	status := map[string]int{} // text -> HTTP status, 0 when unanswered
 	for cycle := range b.crashCycles {
@@ -71,8 +77,8 @@ func (b *bench) crashStage(ctx context.Context) error {
 						to = neverGreeted
 					}
 					text := fmt.Sprintf("api: c%d-%d", cycle, i)
-					req := request{method: "POST", path: "/v3/whatsapp/single/text/message/0", headers: headers,
-						body: fmt.Appendf(nil, `{"number":"%s","message":"%s"}`, to, text)}
+					req := request{method: "POST", path: "/v3/whatsapp/single/text/message/0", headers: headers[int(i)%len(headers)],
+						body: fmt.Appendf(nil, `{"number":"%s","message":"%s","priority":"%s"}`, to, text, priorities[int(i/4)%3])}
 					code, _, err := c.do(req.append(nil))
 					if err != nil {
 						code = 0

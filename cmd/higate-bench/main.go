@@ -1,10 +1,12 @@
 // Command higate-bench measures Higate on the machine it runs on and writes
 // the report docs/BENCHMARKS.md: a bare net/http handler as the baseline,
 // durable accepts at 50, 200 and 1,000 connections with the dispatcher
-// delivering to the simulated network at the same time, accept-to-delivery
-// latency at a fixed rate, registrations, the same accept run against a
-// registry of a million registrations, kill -9 crash cycles, and (with
-// -soak) a soak that watches memory, goroutines and open files.
+// delivering to the simulated network at the same time, the same accept
+// run with 100,000 jobs scheduled for later, accept-to-delivery latency at
+// a fixed rate, registrations, the same accept run against a registry of a
+// million registrations, fair share on a paced number, kill -9 crash
+// cycles, and (with -soak) a soak that watches memory, goroutines and open
+// files.
 //
 // The gateway under test is the real server, cmd/higate built with
 // -tags benchdebug (which adds a pprof listener), run as a child process on
@@ -55,11 +57,15 @@ type config struct {
 	scaleRegs     int
 	scaleAccounts int
 	crashCycles   int
+	fairGap       time.Duration
+	fairBacklog   int
+	fairSingles   int
+	scheduledJobs int
 	soak          time.Duration
 	soakRate      float64
 }
 
-const allStages = "accept,pipeline,registration,scale,crash"
+const allStages = "accept,accept-scheduled,pipeline,registration,scale,fairness,crash"
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "bare" {
@@ -81,6 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.scaleRegs, "scale-registrations", 1_000_000, "registrations loaded for the scale stage")
 	fs.IntVar(&c.scaleAccounts, "scale-accounts", 100_000, "accounts loaded for the scale stage")
 	fs.IntVar(&c.crashCycles, "crash-cycles", 20, "kill -9 cycles of the crash stage")
+	fs.DurationVar(&c.fairGap, "fairness-gap", 50*time.Millisecond, "pacing gap of the sandbox number in the fairness stage")
+	fs.IntVar(&c.fairBacklog, "fairness-backlog", 10_000, "messages one account queues in the fairness stage")
+	fs.IntVar(&c.fairSingles, "fairness-singles", 100, "single messages the other 99 accounts send in each part of the fairness stage (at most 250)")
+	fs.IntVar(&c.scheduledJobs, "scheduled-jobs", 100_000, "jobs scheduled 1 to 30 days ahead in the accept-scheduled stage")
 	fs.DurationVar(&c.soak, "soak", 0, "run the soak for this long instead of the stages (make soak)")
 	fs.Float64Var(&c.soakRate, "soak-rate", 400, "requests per second during the soak")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -169,9 +179,11 @@ func (b *bench) runStages(ctx context.Context) error {
 		fn   func(context.Context) error
 	}{
 		{"accept", b.acceptStage},
+		{"accept-scheduled", b.scheduledStage},
 		{"pipeline", b.pipelineStage},
 		{"registration", b.registrationStage},
 		{"scale", b.scaleStage},
+		{"fairness", b.fairnessStage},
 		{"crash", b.crashStage},
 	}
 	for _, s := range steps {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -204,6 +205,70 @@ func (r *report) scale(sf scaleFigures) {
 		num(float64(sf.regs)), num(float64(sf.accounts)), mb(sf.dbSize), sf.seedTime.Round(time.Second)), sb.String()})
 }
 
+func (r *report) scheduled(sf scheduledFigures) {
+	e, l := median(sf.empty, func(f figures) float64 { return f.rate }), median(sf.loaded, func(f figures) float64 { return f.rate })
+	e99, l99 := medDur(sf.empty, func(f figures) time.Duration { return f.p99 }), medDur(sf.loaded, func(f figures) time.Duration { return f.p99 })
+	stage := fmt.Sprintf("accept, 200 conns, %s jobs scheduled", num(float64(sf.jobs)))
+	change := l/e - 1
+	verdict := "met"
+	if change < -0.1 {
+		verdict = fmt.Sprintf("**missed** by %.0f points", (-change-0.1)*100)
+	}
+	r.row(stage, "durable sends/s vs an empty registry", fmt.Sprintf("%s/s vs %s/s (%+.0f%%)", num(l), num(e), change*100), "within 10%", verdict)
+	r.row(stage, "latency p99 vs an empty registry", fmt.Sprintf("%s vs %s", ms(l99), ms(e99)), "", "")
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "| round | registry | accepts/s | p50 | p99 | p99.9 | server CPU | dispatched/s | backlog at end |\n|---|---|---|---|---|---|---|---|---|\n")
+	for i := range sf.loaded {
+		for _, x := range []struct {
+			name string
+			f    figures
+		}{{"empty", sf.empty[i]}, {"scheduled", sf.loaded[i]}} {
+			f := x.f
+			fmt.Fprintf(&sb, "| %d | %s | %s | %s | %s | %s | %.2f | %s | %s |\n", i+1, x.name, num(f.rate), ms(f.p50), ms(f.p99), ms(f.p999),
+				f.serverCPU, num(f.dispatched), num(float64(f.backlog)))
+		}
+	}
+	r.details = append(r.details, section{fmt.Sprintf("Accept at 200 connections with %s jobs scheduled 1 to 30 days ahead (queued in %s) against an empty registry",
+		num(float64(sf.jobs)), sf.seedTime.Round(time.Second)), sb.String()})
+}
+
+func (r *report) fairness(runs []fairnessFigures) {
+	p50 := median(runs, func(f fairnessFigures) float64 { return f.alone.p50 })
+	p99 := median(runs, func(f fairnessFigures) float64 { return f.alone.p99 })
+	f0 := runs[0]
+	verdict := "met"
+	if p99 > 2 {
+		verdict = "**missed**"
+	}
+	stage := fmt.Sprintf("fairness: 100 accounts, one with %s queued, number paced at %s", num(float64(f0.backlog)), ms(f0.gap))
+	r.row(stage, "wait of another account's single message, request → delivery, p50 / p99", fmt.Sprintf("%s / %s gaps", gaps(p50), gaps(p99)), "p99 ≤ 2 gaps", verdict)
+	r.row(stage, "the same, singles arriving at random (one every 4 gaps), p50 / p99",
+		fmt.Sprintf("%s / %s gaps", gaps(median(runs, func(f fairnessFigures) float64 { return f.mixed.p50 })),
+			gaps(median(runs, func(f fairnessFigures) float64 { return f.mixed.p99 }))), "", "")
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "| round | part | singles | delivered | wait p50 | p99 | max | from the answer p50 / p99 | accept p99 | backlog queued in | backlog sent meanwhile | window (slots) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for i, f := range runs {
+		for _, x := range []struct {
+			name string
+			s    singles
+		}{{"one at a time", f.alone}, {"at random", f.mixed}} {
+			fmt.Fprintf(&sb, "| %d | %s | %d | %d | %s | %s | %s | %s / %s | %s | %s | %s | %s (%d) |\n", i+1, x.name, x.s.sent, x.s.delivered,
+				gaps(x.s.p50), gaps(x.s.p99), gaps(x.s.max), gaps(x.s.queuedP50), gaps(x.s.queuedP99), ms(x.s.acceptP99),
+				ms(f.acceptBacklog), num(float64(f.backlogSent)), f.window.Round(time.Second), int(f.window/f.gap))
+		}
+	}
+	r.details = append(r.details, section{fmt.Sprintf("Fairness: one account queues %s on the sandbox number paced at %s; the other 99 accounts send single messages, one at a time (each at a random moment after the last was delivered), then at random (Poisson, one every 4 gaps on average); waits in gaps from request to delivery",
+		num(float64(f0.backlog)), ms(f0.gap)), sb.String()})
+}
+
+// gaps shows a wait in pacing gaps; one not delivered within the run is ∞.
+func gaps(g float64) string {
+	if math.IsInf(g, 1) {
+		return "∞ (not delivered)"
+	}
+	return fmt.Sprintf("%.2f", g)
+}
+
 func (r *report) crash(cf crashFigures) {
 	verdict := "met"
 	if cf.lost+cf.duplicated+cf.phantoms > 0 || cf.cycles < 20 {
@@ -214,7 +279,7 @@ func (r *report) crash(cf crashFigures) {
 	body := fmt.Sprintf("| cycles | sends | answered queued | refused (472) | unanswered (killed mid-request) | of those delivered | delivered | lost | duplicated | refused but delivered | took |\n|---|---|---|---|---|---|---|---|---|---|---|\n| %d | %s | %s | %s | %s | %d | %s | %d | %d | %d | %s |\n",
 		cf.cycles, num(float64(cf.sent)), num(float64(cf.queued)), num(float64(cf.refused)), num(float64(cf.unanswered)), cf.unansweredDelivered,
 		num(float64(cf.delivered)), cf.lost, cf.duplicated, cf.phantoms, cf.took.Round(time.Second))
-	r.details = append(r.details, section{"Crash: kill -9 at a random moment under 64-connection load, restart, repeat; then every inbox checked", body})
+	r.details = append(r.details, section{"Crash: kill -9 at a random moment under 64-connection load (four accounts, three priorities), restart, repeat; then every inbox checked", body})
 }
 
 // addGoBench turns go test -bench output into a table.
@@ -286,8 +351,9 @@ func (r *report) markdown(path string) string {
 	}
 	fmt.Fprintf(&sb, "- date: %s, took %s; load average (1, 5, 15 min) %s at the start, %s at the end\n", r.started.UTC().Format("2006-01-02 15:04 MST"),
 		time.Since(r.started).Round(time.Second), r.loadAvg[0], r.loadAvg[1])
-	fmt.Fprintf(&sb, "- command: `make bench` → `higate-bench -rounds %d -duration %s -conns %s -pipeline-rate %s -scale-registrations %d -scale-accounts %d -crash-cycles %d`\n",
-		r.cfg.rounds, r.cfg.duration, joinInts(r.cfg.conns), num(r.cfg.pipelineRate), r.cfg.scaleRegs, r.cfg.scaleAccounts, r.cfg.crashCycles)
+	fmt.Fprintf(&sb, "- command: `make bench` → `higate-bench -rounds %d -duration %s -conns %s -pipeline-rate %s -scale-registrations %d -scale-accounts %d -scheduled-jobs %d -fairness-gap %s -fairness-backlog %d -fairness-singles %d -crash-cycles %d`\n",
+		r.cfg.rounds, r.cfg.duration, joinInts(r.cfg.conns), num(r.cfg.pipelineRate), r.cfg.scaleRegs, r.cfg.scaleAccounts,
+		r.cfg.scheduledJobs, r.cfg.fairGap, r.cfg.fairBacklog, r.cfg.fairSingles, r.cfg.crashCycles)
 	sb.WriteString("- every figure is the median of the rounds; each round runs its comparison (bare handler, empty registry) right before the figure it is compared with, on a fresh data directory and server process\n")
 	sb.WriteString("- load generator: the same process tree, 2 cores shared with the server; keep-alive HTTP/1.1 connections, closed loop except the pipeline (open loop)\n\n")
 	sb.WriteString("## Summary\n\n| stage | figure | measured | target | verdict |\n|---|---|---|---|---|\n")

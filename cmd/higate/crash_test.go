@@ -225,3 +225,116 @@ func TestCrashLosesNothing(t *testing.T) {
 		t.Fatalf("test did not exercise both paths: queued %d refused %d", queued, refused)
 	}
 }
+
+// TestCrashWhileJobsAreScheduled kills the server with SIGKILL while jobs
+// wait for their send_at: some fall due while it is dead and go out as it
+// starts again; the others survive a second kill and go out on time, by
+// the dispatcher's timer. Each arrives exactly once, never before its
+// send_at, and within seconds of it (or of the restart, if that was later).
+func TestCrashWhileJobsAreScheduled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	_, acct, err := srv.call("POST", "/admin/api/accounts", map[string]any{"email": "sched@example.com", "plan": "enterprise",
+		"instance": 0, "limits": map[string]int{"daily": 1_000_000, "recipients": 100}}, "Authorization", "Bearer "+crashAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := []string{"X-WM-CLIENT-ID", acct["client_id"].(string), "X-WM-CLIENT-SECRET", acct["client_secret"].(string)}
+	users := make([]string, 5)
+	for i := range users {
+		users[i] = fmt.Sprintf("+4917000001%03d", i)
+		if code, _, err := srv.call("POST", "/sandbox/api/inbound", map[string]string{"from": users[i], "to": "+15550000001", "text": "Hi"}); err != nil || code != 200 {
+			t.Fatalf("greet: %d %v", code, err)
+		}
+	}
+	base := time.Now().Truncate(time.Second).Add(time.Second)
+	early, late := base.Add(2*time.Second), base.Add(6*time.Second)
+	type job struct {
+		text   string
+		sendAt time.Time
+	}
+	var jobs []job
+	for i := range 40 {
+		j := job{text: fmt.Sprintf("api: s%d", i), sendAt: early}
+		if i%2 == 1 {
+			j.sendAt = late
+		}
+		code, body, err := srv.call("POST", "/v3/whatsapp/single/text/message/0",
+			map[string]string{"number": users[i%len(users)], "message": j.text, "send_at": j.sendAt.Format(time.RFC3339)}, auth...)
+		if err != nil || code != 200 || body["status"] != "scheduled" {
+			t.Fatalf("schedule %s: %d %v %v", j.text, code, body, err)
+		}
+		jobs = append(jobs, j)
+	}
+	srv.kill()
+	for time.Now().Before(early.Add(200 * time.Millisecond)) { // the early ones fall due while it is dead
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv = startServer(t, dir)
+	restarted := time.Now()
+	delivered := func() map[string][]time.Time {
+		t.Helper()
+		at := map[string][]time.Time{}
+		for _, u := range users {
+			_, body, err := srv.call("GET", "/sandbox/api/messages?number="+strings.Replace(u, "+", "%2B", 1), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range body["messages"].([]any) {
+				m := m.(map[string]any)
+				if text := m["text"].(string); strings.HasPrefix(text, "api: s") {
+					sent, _ := time.Parse(time.RFC3339Nano, m["at"].(string))
+					at[text] = append(at[text], sent)
+				}
+			}
+		}
+		return at
+	}
+	waitFor := func(sendAt time.Time) map[string][]time.Time {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			at := delivered()
+			n := 0
+			for _, j := range jobs {
+				if j.sendAt.Equal(sendAt) && len(at[j.text]) > 0 {
+					n++
+				}
+			}
+			if n == 20 {
+				return at
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of 20 jobs due at %s delivered", n, sendAt.Format(time.RFC3339))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor(early)
+	srv.kill() // the late ones are still scheduled
+	srv = startServer(t, dir)
+	defer srv.kill()
+	at := waitFor(late)
+	for _, j := range jobs {
+		times := at[j.text]
+		if len(times) != 1 {
+			t.Errorf("%s delivered %d times", j.text, len(times))
+			continue
+		}
+		if times[0].Before(j.sendAt) {
+			t.Errorf("%s delivered at %s, before its send_at %s", j.text, times[0].Format(time.RFC3339Nano), j.sendAt.Format(time.RFC3339))
+		}
+		// On time: within seconds of send_at, or of the restart that
+		// brought it out (not at the dispatcher's once-a-minute look).
+		due := j.sendAt
+		if due.Before(restarted) && j.sendAt.Equal(early) {
+			due = restarted
+		}
+		if d := times[0].Sub(due); d > 10*time.Second {
+			t.Errorf("%s delivered %s after it was due", j.text, d)
+		}
+	}
+}

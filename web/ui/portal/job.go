@@ -66,6 +66,16 @@ func timeline(j registry.Job, shown registry.JobState) []step {
 	queued := step{Name: "Queued", Status: "done", Mark: markDone, At: j.CreatedAt,
 		Note: "Accepted and stored on disk; counted against your 24-hour window."}
 	switch shown {
+	case registry.JobScheduled:
+		queued.Name, queued.Status, queued.Mark = "Scheduled", "current", markCurrent
+		queued.Note = "Accepted and stored on disk; it is queued at " + when(j.SendAt) + " and not sent before."
+		return []step{queued}
+	case registry.JobCanceled:
+		end := step{Name: "Canceled", Status: "failed", Mark: markFailed, At: j.UpdatedAt, Note: "Canceled before it was sent."}
+		if j.Refunded {
+			end.Note += " The message was given back to your 24-hour window."
+		}
+		return []step{queued, end}
 	case registry.JobQueued, registry.JobSending:
 		queued.Status, queued.Mark = "current", markCurrent
 		switch {

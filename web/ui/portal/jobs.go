@@ -11,8 +11,8 @@ import (
 
 // jobStates are the states the jobs page filters by, in the order of a
 // job's life.
-var jobStates = []registry.JobState{registry.JobQueued, registry.JobSent, registry.JobDelivered,
-	registry.JobRead, registry.JobFailed, registry.JobExpired}
+var jobStates = []registry.JobState{registry.JobScheduled, registry.JobQueued, registry.JobSent, registry.JobDelivered,
+	registry.JobRead, registry.JobFailed, registry.JobExpired, registry.JobCanceled}
 
 // jobsView is the jobs page's data.
 type jobsView struct {
