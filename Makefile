@@ -11,8 +11,10 @@ build:
 run: build
 	./bin/higate serve --demo --data ./data
 
-## test: every test, with the race detector (needs cgo for -race)
+## test: every test, with the race detector; installs gcc (for -race) and
+## Chromium (for the browser tests) first where they are missing
 test:
+	@scripts/test-deps.sh
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
 ## screenshots: the browser tests again, saving a PNG of each page into
