@@ -24,6 +24,7 @@ type fleetFigures struct {
 	queuedAtBan      int           // of those, not yet sent when the bans began
 	banPosting       time.Duration // how long posting the 1,000 bans took
 	failover         time.Duration // from the first ban to every instance up on its standby
+	switched         time.Duration // from the first ban to every standby active, up or not
 	delivered        int           // of the accepted jobs, delivered exactly once
 	lost, duplicated int
 }
@@ -61,12 +62,26 @@ func (b *bench) fleetStage(ctx context.Context) error {
 	}
 	defer s.stop()
 	ff.listening = s.listening
-	if err := s.waitFleet(ids, func(i int) string { return fleetActive(i) }, 60*time.Second); err != nil {
+	if _, err := s.waitFleet(ids, func(i int) string { return fleetActive(i) }, 60*time.Second); err != nil {
 		return err
 	}
 	ff.up = time.Since(t0)
 	ff.rssUp = s.memory().rss
 	b.logf("  listening after %s, all %d instances up after %s, RSS %s", ms(ff.listening), n, ms(ff.up), mb(ff.rssUp))
+
+	// Pace the active numbers at a minute, so that after each account's
+	// first job the rest wait in the queue when the bans come: the failover
+	// has jobs to carry over.
+	if err := parallel(n, func(i int) error {
+		code, err := call("PUT", s.base+"/admin/api/numbers/"+url.PathEscape(fleetActive(i))+"/pacing",
+			map[string]int64{"gap_ms": time.Minute.Milliseconds(), "jitter_ms": 0}, nil, "Authorization", "Bearer "+adminToken)
+		if err == nil && code != 200 {
+			err = fmt.Errorf("pacing of %s: %d", fleetActive(i), code)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
 
 	// Every account queues jobs to its recipient.
 	per := b.fleetJobs
@@ -85,36 +100,26 @@ func (b *bench) fleetStage(ctx context.Context) error {
 
 	// Ban every active number at once, from 32 connections.
 	t0 = time.Now()
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				code, err := call("POST", s.base+"/sandbox/api/numbers/"+url.PathEscape(fleetActive(i))+"/fault",
-					map[string]string{"kind": "ban"}, nil, "Authorization", "Bearer "+adminToken)
-				if err != nil || code != 200 {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	err = parallel(n, func(i int) error {
+		code, err := call("POST", s.base+"/sandbox/api/numbers/"+url.PathEscape(fleetActive(i))+"/fault",
+			map[string]string{"kind": "ban"}, nil, "Authorization", "Bearer "+adminToken)
+		if err == nil && code != 200 {
+			err = fmt.Errorf("ban of %s: %d", fleetActive(i), code)
+		}
+		return err
+	})
 	ff.banPosting = time.Since(t0)
-	if f := failed.Load(); f > 0 {
-		return fmt.Errorf("%d of %d bans failed", f, n)
-	}
-	if err := s.waitFleet(ids, func(i int) string { return fleetStandby(i) }, 60*time.Second); err != nil {
+	if err != nil {
 		return err
 	}
+	switched, err := s.waitFleet(ids, func(i int) string { return fleetStandby(i) }, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	ff.switched = switched.Sub(t0)
 	ff.failover = time.Since(t0)
-	b.logf("  %d jobs accepted, %d queued at the bans; bans posted in %s; all failed over after %s",
-		ff.jobs, ff.queuedAtBan, ms(ff.banPosting), ms(ff.failover))
+	b.logf("  %d jobs accepted, %d queued at the bans; bans posted in %s; every standby active after %s, all up after %s",
+		ff.jobs, ff.queuedAtBan, ms(ff.banPosting), ms(ff.switched), ms(ff.failover))
 
 	// Nothing lost: every job delivered exactly once, by either number.
 	deadline := time.Now().Add(2 * time.Minute)
@@ -134,7 +139,11 @@ func (b *bench) fleetStage(ctx context.Context) error {
 	}
 	count := make([]int, n*per)
 	for i := range n {
-		msgs, err := s.messages(fleetUser(i))
+		var out struct{ Messages []simMessage }
+		// Only the admin token shows messages from numbers of instances
+		// other than 0.
+		_, err := call("GET", s.base+"/sandbox/api/messages?number="+url.QueryEscape(fleetUser(i)), nil, &out, "Authorization", "Bearer "+adminToken)
+		msgs := out.Messages
 		if err != nil {
 			return err
 		}
@@ -246,27 +255,62 @@ func (s *server) queueDepths() (map[uint64]int, error) {
 }
 
 // waitFleet polls the admin listing until the i-th of ids is up with
-// active(i) as its active number, for every i.
-func (s *server) waitFleet(ids []uint64, active func(i int) string, timeout time.Duration) error {
+// active(i) as its active number, for every i. It returns when the last
+// of them had active(i) as its active number, up or not.
+func (s *server) waitFleet(ids []uint64, active func(i int) string, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
+	var switched time.Time
 	for {
 		ins, err := s.listInstances()
 		byID := make(map[uint64]fleetInstance, len(ins))
 		for _, in := range ins {
 			byID[in.ID] = in
 		}
-		pending := 0
+		pending, other := 0, 0
 		for i, id := range ids {
-			if in := byID[id]; !in.Up || in.Active != active(i) {
+			in := byID[id]
+			if in.Active != active(i) {
+				other++
+			}
+			if !in.Up || in.Active != active(i) {
 				pending++
 			}
 		}
+		if err == nil && other == 0 && switched.IsZero() {
+			switched = time.Now()
+		}
 		if err == nil && pending == 0 {
-			return nil
+			return switched, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d instances not up on the expected number after %s (%v)", pending, len(ids), timeout, err)
+			return switched, fmt.Errorf("%d of %d instances not up on the expected number after %s (%v)", pending, len(ids), timeout, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// parallel runs fn(0) to fn(n-1) from 32 goroutines and returns the first
+// error.
+func parallel(n int, fn func(i int) error) error {
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
