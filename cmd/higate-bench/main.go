@@ -4,7 +4,8 @@
 // delivering to the simulated network at the same time, the same accept
 // run with 100,000 jobs scheduled for later, accept-to-delivery latency at
 // a fixed rate, registrations, the same accept run against a registry of a
-// million registrations, fair share on a paced number, kill -9 crash
+// million registrations, fair share on a paced number, a fleet of 1,000
+// instances failing over at once, kill -9 crash
 // cycles, and (with -soak) a soak that watches memory, goroutines and open
 // files.
 //
@@ -44,28 +45,30 @@ func main() {
 
 // config is what the flags set.
 type config struct {
-	server        string
-	report        string
-	gobench       string
-	profiles      string
-	work          string
-	stages        map[string]bool
-	rounds        int
-	duration      time.Duration
-	conns         []int
-	pipelineRate  float64
-	scaleRegs     int
-	scaleAccounts int
-	crashCycles   int
-	fairGap       time.Duration
-	fairBacklog   int
-	fairSingles   int
-	scheduledJobs int
-	soak          time.Duration
-	soakRate      float64
+	server         string
+	report         string
+	gobench        string
+	profiles       string
+	work           string
+	stages         map[string]bool
+	rounds         int
+	duration       time.Duration
+	conns          []int
+	pipelineRate   float64
+	scaleRegs      int
+	scaleAccounts  int
+	crashCycles    int
+	fairGap        time.Duration
+	fairBacklog    int
+	fairSingles    int
+	scheduledJobs  int
+	fleetInstances int
+	fleetJobs      int
+	soak           time.Duration
+	soakRate       float64
 }
 
-const allStages = "accept,accept-scheduled,pipeline,registration,scale,fairness,crash"
+const allStages = "accept,accept-scheduled,pipeline,registration,scale,fairness,fleet,crash"
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "bare" {
@@ -91,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.fairBacklog, "fairness-backlog", 10_000, "messages one account queues in the fairness stage")
 	fs.IntVar(&c.fairSingles, "fairness-singles", 100, "single messages the other 99 accounts send in each part of the fairness stage (at most 250)")
 	fs.IntVar(&c.scheduledJobs, "scheduled-jobs", 100_000, "jobs scheduled 1 to 30 days ahead in the accept-scheduled stage")
+	fs.IntVar(&c.fleetInstances, "fleet-instances", 1000, "instances of the fleet stage, each with an active and a standby simulated number and one account")
+	fs.IntVar(&c.fleetJobs, "fleet-jobs", 10, "jobs each account of the fleet stage queues before every active number is banned")
 	fs.DurationVar(&c.soak, "soak", 0, "run the soak for this long instead of the stages (make soak)")
 	fs.Float64Var(&c.soakRate, "soak-rate", 400, "requests per second during the soak")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -184,6 +189,7 @@ func (b *bench) runStages(ctx context.Context) error {
 		{"registration", b.registrationStage},
 		{"scale", b.scaleStage},
 		{"fairness", b.fairnessStage},
+		{"fleet", b.fleetStage},
 		{"crash", b.crashStage},
 	}
 	for _, s := range steps {

@@ -351,9 +351,9 @@ func (r *report) markdown(path string) string {
 	}
 	fmt.Fprintf(&sb, "- date: %s, took %s; load average (1, 5, 15 min) %s at the start, %s at the end\n", r.started.UTC().Format("2006-01-02 15:04 MST"),
 		time.Since(r.started).Round(time.Second), r.loadAvg[0], r.loadAvg[1])
-	fmt.Fprintf(&sb, "- command: `make bench` → `higate-bench -rounds %d -duration %s -conns %s -pipeline-rate %s -scale-registrations %d -scale-accounts %d -scheduled-jobs %d -fairness-gap %s -fairness-backlog %d -fairness-singles %d -crash-cycles %d`\n",
+	fmt.Fprintf(&sb, "- command: `make bench` → `higate-bench -rounds %d -duration %s -conns %s -pipeline-rate %s -scale-registrations %d -scale-accounts %d -scheduled-jobs %d -fairness-gap %s -fairness-backlog %d -fairness-singles %d -fleet-instances %d -fleet-jobs %d -crash-cycles %d`\n",
 		r.cfg.rounds, r.cfg.duration, joinInts(r.cfg.conns), num(r.cfg.pipelineRate), r.cfg.scaleRegs, r.cfg.scaleAccounts,
-		r.cfg.scheduledJobs, r.cfg.fairGap, r.cfg.fairBacklog, r.cfg.fairSingles, r.cfg.crashCycles)
+		r.cfg.scheduledJobs, r.cfg.fairGap, r.cfg.fairBacklog, r.cfg.fairSingles, r.cfg.fleetInstances, r.cfg.fleetJobs, r.cfg.crashCycles)
 	sb.WriteString("- every figure is the median of the rounds; each round runs its comparison (bare handler, empty registry) right before the figure it is compared with, on a fresh data directory and server process\n")
 	sb.WriteString("- load generator: the same process tree, 2 cores shared with the server; keep-alive HTTP/1.1 connections, closed loop except the pipeline (open loop)\n\n")
 	sb.WriteString("## Summary\n\n| stage | figure | measured | target | verdict |\n|---|---|---|---|---|\n")
@@ -467,4 +467,20 @@ func loadAvg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+func (r *report) fleet(ff fleetFigures) {
+	stage := fmt.Sprintf("fleet: %s instances, %s sim numbers (active + standby), %s accounts", num(float64(ff.instances)), num(float64(2*ff.instances)), num(float64(ff.instances)))
+	r.row(stage, "server RSS, all up / peak", fmt.Sprintf("%s / %s", mb(ff.rssUp), mb(ff.rssPeak)), "", "")
+	r.row(stage, "start-up (exec → every instance up)", ms(ff.up), "", "")
+	r.row(stage, "every active number banned at once → all up on their standby", ms(ff.failover), "< 5 s", below(ff.failover, 5*time.Second))
+	verdict := "met"
+	if ff.lost+ff.duplicated > 0 {
+		verdict = "**missed**"
+	}
+	r.row(stage, "jobs accepted before the bans: lost / duplicated", fmt.Sprintf("%s jobs: %d / %d", num(float64(ff.jobs)), ff.lost, ff.duplicated), "0 / 0", verdict)
+	body := fmt.Sprintf("| instances | seeded in | listening after | all up at start after | RSS all up | RSS peak | jobs accepted | queued at the bans | bans posted in | every standby active after | all up again after | delivered once | lost | duplicated |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n",
+		num(float64(ff.instances)), ms(ff.seedTime), ms(ff.listening), ms(ff.up), mb(ff.rssUp), mb(ff.rssPeak), num(float64(ff.jobs)), num(float64(ff.queuedAtBan)),
+		ms(ff.banPosting), ms(ff.switched), ms(ff.failover), num(float64(ff.delivered)), ff.lost, ff.duplicated)
+	r.details = append(r.details, section{"Fleet: instances with an active and a standby simulated number and one account each; every account queues jobs, then every active number is banned at once through the sandbox fault API (from 32 connections); failover timed from the first ban to every instance up on its standby, then every inbox checked", body})
 }
