@@ -19,12 +19,9 @@ const voiceNoteMimetype = "audio/ogg; codecs=opus"
 // audioMessage uploads audio and sends it as a voice note (push to talk)
 // if it is Ogg/Opus, else as an audio file.
 func (t *Transport) audioMessage(ctx context.Context, msg gateway.Outbound) (*waE2E.Message, error) {
-	if len(msg.Media) == 0 {
-		return nil, &gateway.SendError{Reason: "the audio is empty", Permanent: true}
-	}
-	up, err := t.client.Upload(ctx, msg.Media, whatsmeow.MediaAudio)
+	up, err := t.upload(ctx, msg, "audio", whatsmeow.MediaAudio)
 	if err != nil {
-		return nil, classify("upload audio", err)
+		return nil, err
 	}
 	mimetype := mimetypeOf(msg.Mimetype, msg.Filename, msg.Media)
 	voice := gateway.IsVoiceNote(mimetype)
@@ -45,12 +42,9 @@ func (t *Transport) audioMessage(ctx context.Context, msg gateway.Outbound) (*wa
 
 // videoMessage uploads a video and sends it with its caption.
 func (t *Transport) videoMessage(ctx context.Context, msg gateway.Outbound) (*waE2E.Message, error) {
-	if len(msg.Media) == 0 {
-		return nil, &gateway.SendError{Reason: "the video is empty", Permanent: true}
-	}
-	up, err := t.client.Upload(ctx, msg.Media, whatsmeow.MediaVideo)
+	up, err := t.upload(ctx, msg, "video", whatsmeow.MediaVideo)
 	if err != nil {
-		return nil, classify("upload video", err)
+		return nil, err
 	}
 	video := &waE2E.VideoMessage{
 		URL:           proto.String(up.URL),

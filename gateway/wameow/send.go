@@ -124,12 +124,9 @@ func (t *Transport) buildMessage(ctx context.Context, msg gateway.Outbound) (*wa
 	case gateway.KindURL:
 		return linkMessage(msg.Text, msg.Caption), nil
 	case gateway.KindImage:
-		if len(msg.Media) == 0 {
-			return nil, &gateway.SendError{Reason: "the image is empty", Permanent: true}
-		}
-		up, err := t.client.Upload(ctx, msg.Media, whatsmeow.MediaImage)
+		up, err := t.upload(ctx, msg, "image", whatsmeow.MediaImage)
 		if err != nil {
-			return nil, classify("upload image", err)
+			return nil, err
 		}
 		img := &waE2E.ImageMessage{
 			URL:           proto.String(up.URL),
@@ -149,12 +146,9 @@ func (t *Transport) buildMessage(ctx context.Context, msg gateway.Outbound) (*wa
 		}
 		return &waE2E.Message{ImageMessage: img}, nil
 	case gateway.KindDocument:
-		if len(msg.Media) == 0 {
-			return nil, &gateway.SendError{Reason: "the document is empty", Permanent: true}
-		}
-		up, err := t.client.Upload(ctx, msg.Media, whatsmeow.MediaDocument)
+		up, err := t.upload(ctx, msg, "document", whatsmeow.MediaDocument)
 		if err != nil {
-			return nil, classify("upload document", err)
+			return nil, err
 		}
 		name := msg.Filename
 		if name == "" {
@@ -261,4 +255,17 @@ func serverCode(err error) (int, bool) {
 		return 0, false
 	}
 	return code, true
+}
+
+// upload sends msg's media to WhatsApp's media servers as mediaType; what
+// names it in errors. Empty media is a permanent failure, not a retry.
+func (t *Transport) upload(ctx context.Context, msg gateway.Outbound, what string, mediaType whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	if len(msg.Media) == 0 {
+		return whatsmeow.UploadResponse{}, &gateway.SendError{Reason: "the " + what + " is empty", Permanent: true}
+	}
+	up, err := t.client.Upload(ctx, msg.Media, mediaType)
+	if err != nil {
+		return up, classify("upload "+what, err)
+	}
+	return up, nil
 }
