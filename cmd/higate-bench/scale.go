@@ -41,24 +41,11 @@ func (b *bench) scaleStage(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		dir := b.newDir("scale-empty")
-		ef, err := seed(dir, loadUsers(), 100)
-		if err != nil {
-			return err
-		}
-		e, err := b.acceptRun(ctx, dir, ef, 200, "")
-		if err != nil {
-			return err
-		}
-		dir = b.newDir("scale-loaded")
-		if err := copyFile(filepath.Join(template, "higate.db"), filepath.Join(dir, "higate.db")); err != nil {
-			return err
-		}
 		profile := ""
 		if round == 0 {
 			profile = filepath.Join(b.profiles, "accept-200-loaded.pprof")
 		}
-		l, err := b.acceptRun(ctx, dir, f, 200, profile)
+		e, l, err := b.emptyThenLoaded(ctx, "scale", template, f, profile)
 		if err != nil {
 			return err
 		}
@@ -131,4 +118,25 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// emptyThenLoaded is one round of a stage that compares accept at 200
+// connections on an empty registry with the same on a copy of the stage's
+// template registry (fixture f); profile, if set, gets the loaded run's
+// CPU profile.
+func (b *bench) emptyThenLoaded(ctx context.Context, stage, template string, f fixture, profile string) (empty, loaded figures, err error) {
+	dir := b.newDir(stage + "-empty")
+	ef, err := seed(dir, loadUsers(), 100)
+	if err != nil {
+		return empty, loaded, err
+	}
+	if empty, err = b.acceptRun(ctx, dir, ef, 200, ""); err != nil {
+		return empty, loaded, err
+	}
+	dir = b.newDir(stage + "-loaded")
+	if err := copyFile(filepath.Join(template, "higate.db"), filepath.Join(dir, "higate.db")); err != nil {
+		return empty, loaded, err
+	}
+	loaded, err = b.acceptRun(ctx, dir, f, 200, profile)
+	return empty, loaded, err
 }

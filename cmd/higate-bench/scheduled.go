@@ -39,20 +39,7 @@ func (b *bench) scheduledStage(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		dir := b.newDir("scheduled-empty")
-		ef, err := seed(dir, loadUsers(), 100)
-		if err != nil {
-			return err
-		}
-		e, err := b.acceptRun(ctx, dir, ef, 200, "")
-		if err != nil {
-			return err
-		}
-		dir = b.newDir("scheduled-loaded")
-		if err := copyFile(filepath.Join(template, "higate.db"), filepath.Join(dir, "higate.db")); err != nil {
-			return err
-		}
-		l, err := b.acceptRun(ctx, dir, f, 200, "")
+		e, l, err := b.emptyThenLoaded(ctx, "scheduled", template, f, "")
 		if err != nil {
 			return err
 		}
