@@ -17,6 +17,20 @@ const (
 	Enterprise   Plan = "enterprise"
 )
 
+// Name is the plan as people call it ("Forever Green"), for pages and
+// mail; an unknown plan is shown as it is stored.
+func (p Plan) Name() string {
+	switch p {
+	case Trial:
+		return "Trial"
+	case ForeverGreen:
+		return "Forever Green"
+	case Enterprise:
+		return "Enterprise"
+	}
+	return string(p)
+}
+
 // Per-message size limits, the same for every plan.
 const (
 	MaxTextChars     = 800            // Unicode code points after NFC

@@ -106,7 +106,7 @@ func (s *server) handleCheckoutReturn(w http.ResponseWriter, r *http.Request) er
 		a, aerr := b.store.AccountBySubscription(p.SubscriptionID)
 		switch {
 		case aerr == nil:
-			view["State"], view["Email"], view["Plan"] = "active", maskEmail(a.Email), planName(a)
+			view["State"], view["Email"], view["Plan"] = "active", maskEmail(a.Email), a.Plan.Name()
 		case err != nil:
 			b.log.Error("return page: sync", "subscription", p.SubscriptionID, "err", err)
 			view["State"] = "pending"

@@ -10,7 +10,6 @@ import (
 	texttemplate "text/template"
 	"time"
 
-	"higate/quota"
 	"higate/registry"
 	"higate/registry/phone"
 	"higate/web/mail"
@@ -78,7 +77,7 @@ type letter struct {
 
 // mailFor fills the data every mail about the account needs.
 func (b *Billing) mailFor(a registry.Account) mailData {
-	d := mailData{PublicURL: b.public, Email: a.Email, ClientID: a.ClientID, Instance: a.Instance, Plan: planName(a),
+	d := mailData{PublicURL: b.public, Email: a.Email, ClientID: a.ClientID, Instance: a.Instance, Plan: a.Plan.Name(),
 		Daily: a.EffectiveLimits().Daily, Recipients: a.EffectiveLimits().Recipients,
 		Dedicated: a.Plan.Features().Dedicated}
 	if !a.PaidThrough.IsZero() {
@@ -98,18 +97,6 @@ func (b *Billing) credentialsLetter(a registry.Account, c registry.Credentials, 
 	d := b.mailFor(a)
 	d.Secret, d.Reason = c.ClientSecret, reason
 	return letter{to: a.Email, tmpl: "credentials.txt", data: d, delivered: a.ClientID}
-}
-
-func planName(a registry.Account) string {
-	switch a.Plan {
-	case quota.Trial:
-		return "Trial"
-	case quota.ForeverGreen:
-		return "Forever Green"
-	case quota.Enterprise:
-		return "Enterprise"
-	}
-	return string(a.Plan)
 }
 
 // render executes a mail template. Its first line is "Subject: ...", then

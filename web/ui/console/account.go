@@ -79,7 +79,7 @@ func (h *Handler) changeAccount(w http.ResponseWriter, r *http.Request) {
 		}
 	case "plan":
 		plan := r.PostFormValue("plan")
-		err, notice = h.Admin.ChangePlan(r.Context(), id, plan), "Plan changed to "+planLabel(quota.Plan(plan))+"."
+		err, notice = h.Admin.ChangePlan(r.Context(), id, plan), "Plan changed to "+quota.Plan(plan).Name()+"."
 	}
 	if err != nil {
 		h.failed(w, r, back, err)

@@ -15,7 +15,11 @@ import (
 const accountsPerPage = 50
 
 // plans are the plans the forms offer, in the admin API's words.
-var plans = []planOption{{"trial", "Trial"}, {"forever-green", "Forever Green"}, {"enterprise", "Enterprise"}}
+var plans = []planOption{
+	{string(quota.Trial), quota.Trial.Name()},
+	{string(quota.ForeverGreen), quota.ForeverGreen.Name()},
+	{string(quota.Enterprise), quota.Enterprise.Name()},
+}
 
 type planOption struct{ Value, Label string }
 
@@ -48,16 +52,7 @@ type NewAccountForm struct {
 
 func viewAccountRow(a registry.Account) accountRow {
 	return accountRow{ClientID: a.ClientID, Href: "/console/accounts/" + url.PathEscape(a.ClientID), Email: a.Email,
-		Plan: planLabel(a.Plan), Status: string(a.Status), Instance: a.Instance, PeriodEnd: a.PeriodEnd}
-}
-
-func planLabel(p quota.Plan) string {
-	for _, o := range plans {
-		if o.Value == string(p) {
-			return o.Label
-		}
-	}
-	return string(p)
+		Plan: a.Plan.Name(), Status: string(a.Status), Instance: a.Instance, PeriodEnd: a.PeriodEnd}
 }
 
 // accountsView reads the page of accounts the query asks for: a search by

@@ -343,18 +343,9 @@ var funcs = template.FuncMap{
 // stateLabel is a state in words: "opted_out" is "opted out".
 func stateLabel(state any) string { return strings.ReplaceAll(fmt.Sprint(state), "_", " ") }
 
-// planName is a plan as people call it.
-func planName(p any) string {
-	switch quota.Plan(fmt.Sprint(p)) {
-	case quota.Trial:
-		return "Trial"
-	case quota.ForeverGreen:
-		return "Forever Green"
-	case quota.Enterprise:
-		return "Enterprise"
-	}
-	return fmt.Sprint(p)
-}
+// planName is a plan as people call it; templates pass a quota.Plan or
+// its string.
+func planName(p any) string { return quota.Plan(fmt.Sprint(p)).Name() }
 
 // when shows a time in UTC to the second, or a dash for none.
 func when(t time.Time) string {
