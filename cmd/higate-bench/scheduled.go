@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,8 +52,8 @@ func (b *bench) scheduledStage(ctx context.Context) error {
 
 // seedScheduled writes the accept fixture and n jobs of its accounts to its
 // users, each with a send_at between one and thirty days ahead, through
-// the registry's own Accept (from 64 goroutines, so its group commit
-// batches them).
+// the registry's own Accept (from parallel's goroutines, so its group
+// commit batches them).
 func seedScheduled(dir string, n int) (fixture, error) {
 	f, err := seed(dir, loadUsers(), 100)
 	if err != nil {
@@ -71,31 +70,17 @@ func seedScheduled(dir string, n int) (fixture, error) {
 		return f, err
 	}
 	now := time.Now()
-	var next, failed atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				acct := f.accounts[i%len(f.accounts)]
-				at := now.Add(24*time.Hour + time.Duration(i)*(29*24*time.Hour/time.Duration(n)))
-				_, err := st.Accept(registry.SendRequest{ClientID: acct.ClientID, Instance: registry.SandboxInstance, Kind: "text",
-					To: f.users[i%len(f.users)], Text: fmt.Sprint("api: scheduled ", i), SendAt: at})
-				if err != nil {
-					failed.Add(1)
-					once.Do(func() { firstErr = err })
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	var failed atomic.Int64
+	firstErr := parallel(n, func(i int) error {
+		acct := f.accounts[i%len(f.accounts)]
+		at := now.Add(24*time.Hour + time.Duration(i)*(29*24*time.Hour/time.Duration(n)))
+		_, err := st.Accept(registry.SendRequest{ClientID: acct.ClientID, Instance: registry.SandboxInstance, Kind: "text",
+			To: f.users[i%len(f.users)], Text: fmt.Sprint("api: scheduled ", i), SendAt: at})
+		if err != nil {
+			failed.Add(1)
+		}
+		return err
+	})
 	if firstErr != nil {
 		return f, fmt.Errorf("%d of %d scheduled sends failed: %w", failed.Load(), n, firstErr)
 	}
