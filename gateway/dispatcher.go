@@ -20,7 +20,7 @@ type dispatcher struct {
 	svc        *Service
 	instance   uint64
 	wake       chan struct{}
-	nextSlot   map[string]time.Time // per gateway number: when its pacing lets it send next
+	lastSend   map[string]sendMark // per paced gateway number: its last send
 	lastExpire time.Time            // when Expire last ran (store clock)
 
 	mu        sync.Mutex
@@ -40,7 +40,7 @@ const idleCheck = time.Minute
 
 func (d *dispatcher) run(ctx context.Context) {
 	defer d.svc.wg.Done()
-	d.nextSlot = map[string]time.Time{}
+	d.lastSend = map[string]sendMark{}
 	for {
 		next := d.pass(ctx)
 		wait := idleCheck
@@ -85,6 +85,9 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 		return err == nil
 	}
 	defer settle()
+	// waited is how long the next send has waited for a paced number's
+	// slot, summed over wake-ups.
+	var waited time.Duration
 	for ctx.Err() == nil {
 		// Claim expires the jobs it meets; this catches parked ones and
 		// those of a number that is down. Jobs live for hours, so once a
@@ -100,16 +103,22 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 			return time.Time{}
 		}
 		max := s.opts.Batch
-		var waited time.Duration // for the slot of a paced number
 		if active.Pacing.Gap > 0 {
 			max = 1 // a paced number sends one at a time; don't hold others in "sending"
 			// Wait for the number's slot before claiming, not after: the
 			// claim then picks among everything that arrived meanwhile, so
 			// an account that just sent its first message gets this slot
 			// (fair share), not the one after.
-			waited = d.pace(ctx, active)
+			w, woken := d.paceOrWake(ctx, active)
+			waited += w
 			if ctx.Err() != nil {
 				return time.Time{}
+			}
+			if woken {
+				// Something changed while we waited (the number was
+				// banned and a standby took over, its pacing changed):
+				// look at the instance afresh.
+				continue
 			}
 		}
 		claim := d.startClaim()
@@ -123,6 +132,7 @@ func (d *dispatcher) pass(ctx context.Context) (next time.Time) {
 			// held back no message.
 			s.opts.Metrics.paced(waited)
 		}
+		waited = 0
 		if len(jobs) == 0 {
 			if recording == nil {
 				return next
@@ -313,35 +323,63 @@ func (d *dispatcher) retry(j registry.Job, why string) registry.Outcome {
 		NotBefore: d.svc.store.Now().Add(d.svc.opts.Backoff(j.Attempts))}
 }
 
-// pace waits until the number's gap (plus jitter) since its last send has
-// passed, and returns how long it waited.
+// sendMark is a paced number's last send, and the jitter drawn for the gap
+// after it. The next slot is worked out from the number's pacing as it is
+// when asked, so a pacing change applies to the slot already waited for.
+type sendMark struct {
+	at     time.Time
+	jitter time.Duration
+}
+
+// untilSlot is how long n must wait for its next slot: the gap (plus
+// jitter) since its last send.
+func (d *dispatcher) untilSlot(n registry.Number) time.Duration {
+	m, ok := d.lastSend[n.Number]
+	if n.Pacing.Gap <= 0 || !ok {
+		return 0
+	}
+	return time.Until(m.at.Add(n.Pacing.Gap + min(m.jitter, n.Pacing.Jitter)))
+}
+
+// pace waits for n's next slot and returns how long it waited.
 func (d *dispatcher) pace(ctx context.Context, n registry.Number) time.Duration {
-	if n.Pacing.Gap <= 0 {
-		return 0
-	}
-	at, ok := d.nextSlot[n.Number]
-	if !ok {
-		return 0
-	}
-	wait := time.Until(at)
-	if wait <= 0 {
-		return 0
-	}
+	wait := d.untilSlot(n)
 	sleep(ctx, wait)
-	return wait
+	return max(wait, 0)
+}
+
+// paceOrWake is pace, cut short by a wake-up: it reports whether one came
+// (and how long it waited until then), so the caller re-reads the active
+// number and its pacing instead of sleeping out the slot of a number that
+// is gone or has been re-paced.
+func (d *dispatcher) paceOrWake(ctx context.Context, n registry.Number) (waited time.Duration, woken bool) {
+	wait := d.untilSlot(n)
+	if wait <= 0 {
+		return 0, false
+	}
+	start := time.Now()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-d.wake:
+		woken = true
+	}
+	return time.Since(start), woken
 }
 
 // sent notes a send from n, so pace spaces the next one.
 func (d *dispatcher) sent(n registry.Number) {
 	if n.Pacing.Gap <= 0 {
-		delete(d.nextSlot, n.Number)
+		delete(d.lastSend, n.Number)
 		return
 	}
-	gap := n.Pacing.Gap
+	m := sendMark{at: time.Now()}
 	if n.Pacing.Jitter > 0 {
-		gap += rand.N(n.Pacing.Jitter)
+		m.jitter = rand.N(n.Pacing.Jitter)
 	}
-	d.nextSlot[n.Number] = time.Now().Add(gap)
+	d.lastSend[n.Number] = m
 }
 
 // sleep waits d, or until ctx ends.

@@ -266,3 +266,45 @@ func TestRetriesOfBatchesBeingRecorded(t *testing.T) {
 		}
 	}
 }
+
+// A failover does not wait out the lost number's pacing: with the active
+// number paced at an hour, the job queued behind its first send goes out
+// through the standby as soon as the standby takes over.
+func TestFailoverDoesNotWaitForTheLostNumbersSlot(t *testing.T) {
+	h := newHarness(t, registry.Pacing{Gap: time.Hour})
+	const standby = "+15550000002"
+	if _, err := h.svc.AddNumber(registry.Number{Number: standby, Instance: 0, Transport: "sim", Role: registry.RoleStandby}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the standby up", func() bool {
+		n, _ := h.store.Number(standby)
+		return n.State == registry.StateStandby
+	})
+	const user = "+4915100000003"
+	if _, err := h.store.Register(0, standby, user, "en", "Hi"); err != nil {
+		t.Fatal(err)
+	}
+	h.queue(user, 2)
+	h.waitFor("the first message", func() bool { return len(h.net.Messages(user)) == 1 })
+	// The dispatcher now waits an hour for the active number's next slot.
+	if err := h.net.Fault(gw, sim.FaultBan, 0); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the second message, through the standby", func() bool { return len(h.net.Messages(user)) == 2 })
+	if m := h.net.Messages(user)[1]; m.From != standby || m.Text != "msg 1" {
+		t.Fatalf("second message %q from %s, want msg 1 from %s", m.Text, m.From, standby)
+	}
+}
+
+// A pacing change applies to the slot being waited for: a number paced at
+// an hour and re-paced to a few milliseconds sends its next job at once.
+func TestPacingChangeAppliesToTheSlotWaitedFor(t *testing.T) {
+	h := newHarness(t, registry.Pacing{Gap: time.Hour})
+	const user = "+4915100000004"
+	h.queue(user, 2)
+	h.waitFor("the first message", func() bool { return len(h.net.Messages(user)) == 1 })
+	if _, err := h.svc.UpdatePacing(gw, func(p *registry.Pacing) error { p.Gap = 5 * time.Millisecond; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the second message", func() bool { return len(h.net.Messages(user)) == 2 })
+}

@@ -335,6 +335,20 @@ func (s *Service) AddNumber(n registry.Number) (registry.Number, error) {
 	return n, nil
 }
 
+// UpdatePacing changes a number's pacing (registry.Store.UpdatePacing) and
+// wakes its instance's dispatcher, so a send waiting for the old gap's slot
+// is timed by the new one.
+func (s *Service) UpdatePacing(number string, fn func(*registry.Pacing) error) (registry.Pacing, error) {
+	p, err := s.store.UpdatePacing(number, fn)
+	if err != nil {
+		return p, err
+	}
+	if n, err := s.store.Number(number); err == nil {
+		s.Wake(n.Instance)
+	}
+	return p, nil
+}
+
 // RemoveNumber stops a standby or retired number and takes it out of its instance.
 func (s *Service) RemoveNumber(number string) error {
 	if err := s.store.RemoveNumber(number); err != nil {

@@ -17,9 +17,9 @@ type Event struct {
 	Detail   string    `json:"detail,omitempty"`
 }
 
-// AddEvent records an event.
+// AddEvent records an event, group-committed with other writers.
 func (s *Store) AddEvent(e Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return addEvent(tx, s.now(), e) })
+	return s.batch(func(tx *bolt.Tx) error { return addEvent(tx, s.now(), e) })
 }
 
 func addEvent(tx *bolt.Tx, now time.Time, e Event) error {

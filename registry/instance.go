@@ -295,8 +295,11 @@ func (s *Store) Numbers() ([]Number, error) {
 func (s *Store) SetState(number string, state State, reason string, until time.Time) (Number, bool, error) {
 	var n Number
 	var changed bool
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	// Group-committed: when many numbers change at once (a mass ban), their
+	// states share commits instead of queueing one fsync each.
+	err := s.batch(func(tx *bolt.Tx) error {
 		nb := tx.Bucket(bucketNumbers)
+		n = Number{}
 		if err := getJSON(nb, []byte(number), &n); err != nil {
 			return err
 		}
@@ -377,9 +380,9 @@ func (s *Store) Activate(number string, previous Role) (Number, error) {
 // over; it changes nothing and reports false when the instance's active
 // number is usable or the number is not a connected standby.
 func (s *Store) TakeOver(number string) (n, replaced Number, ok bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error { // group-committed, like SetState
 		ib, nb := tx.Bucket(bucketInstances), tx.Bucket(bucketNumbers)
-		ok, replaced = false, Number{}
+		n, ok, replaced = Number{}, false, Number{}
 		if err := getJSON(nb, []byte(number), &n); err != nil {
 			return err
 		}

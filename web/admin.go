@@ -305,7 +305,7 @@ func (s *server) handlePacing(w http.ResponseWriter, r *http.Request) error {
 	if b.DailyCap != nil && *b.DailyCap < 0 {
 		return badRequest("daily_cap", "use a number >= 0 (0 means no cap)")
 	}
-	p, err := s.Store.UpdatePacing(num, func(p *registry.Pacing) error {
+	p, err := s.Gateway.UpdatePacing(num, func(p *registry.Pacing) error {
 		if b.GapMS != nil {
 			p.Gap = time.Duration(*b.GapMS) * time.Millisecond
 		}

@@ -25,6 +25,7 @@ type fleetFigures struct {
 	banPosting       time.Duration // how long posting the 1,000 bans took
 	failover         time.Duration // from the first ban to every instance up on its standby
 	switched         time.Duration // from the first ban to every standby active, up or not
+	drained          time.Duration // from the first ban to every queue empty
 	delivered        int           // of the accepted jobs, delivered exactly once
 	lost, duplicated int
 }
@@ -130,6 +131,7 @@ func (b *bench) fleetStage(ctx context.Context) error {
 			left += depths[id]
 		}
 		if err == nil && left == 0 {
+			ff.drained = time.Since(t0)
 			break
 		}
 		if time.Now().After(deadline) {
@@ -167,7 +169,8 @@ func (b *bench) fleetStage(ctx context.Context) error {
 		}
 	}
 	ff.rssPeak = s.memory().peak
-	b.logf("  %d delivered once, %d lost, %d duplicated; RSS peak %s", ff.delivered, ff.lost, ff.duplicated, mb(ff.rssPeak))
+	b.logf("  queues drained %s after the first ban; %d delivered once, %d lost, %d duplicated; RSS peak %s",
+		ms(ff.drained), ff.delivered, ff.lost, ff.duplicated, mb(ff.rssPeak))
 	b.rep.fleet(ff)
 	if len(examples) > 0 {
 		return fmt.Errorf("fleet check failed: %s", strings.Join(examples[:min(len(examples), 10)], "; "))

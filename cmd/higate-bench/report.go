@@ -474,13 +474,14 @@ func (r *report) fleet(ff fleetFigures) {
 	r.row(stage, "server RSS, all up / peak", fmt.Sprintf("%s / %s", mb(ff.rssUp), mb(ff.rssPeak)), "", "")
 	r.row(stage, "start-up (exec → every instance up)", ms(ff.up), "", "")
 	r.row(stage, "every active number banned at once → all up on their standby", ms(ff.failover), "< 5 s", below(ff.failover, 5*time.Second))
+	r.row(stage, "first ban → every queued job sent through the standbys", ms(ff.drained), "", "")
 	verdict := "met"
 	if ff.lost+ff.duplicated > 0 {
 		verdict = "**missed**"
 	}
 	r.row(stage, "jobs accepted before the bans: lost / duplicated", fmt.Sprintf("%s jobs: %d / %d", num(float64(ff.jobs)), ff.lost, ff.duplicated), "0 / 0", verdict)
-	body := fmt.Sprintf("| instances | seeded in | listening after | all up at start after | RSS all up | RSS peak | jobs accepted | queued at the bans | bans posted in | every standby active after | all up again after | delivered once | lost | duplicated |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n",
+	body := fmt.Sprintf("| instances | seeded in | listening after | all up at start after | RSS all up | RSS peak | jobs accepted | queued at the bans | bans posted in | every standby active after | all up again after | queues empty after | delivered once | lost | duplicated |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |\n",
 		num(float64(ff.instances)), ms(ff.seedTime), ms(ff.listening), ms(ff.up), mb(ff.rssUp), mb(ff.rssPeak), num(float64(ff.jobs)), num(float64(ff.queuedAtBan)),
-		ms(ff.banPosting), ms(ff.switched), ms(ff.failover), num(float64(ff.delivered)), ff.lost, ff.duplicated)
-	r.details = append(r.details, section{"Fleet: instances with an active and a standby simulated number and one account each; every account queues jobs, then every active number is banned at once through the sandbox fault API (from 32 connections); failover timed from the first ban to every instance up on its standby, then every inbox checked", body})
+		ms(ff.banPosting), ms(ff.switched), ms(ff.failover), ms(ff.drained), num(float64(ff.delivered)), ff.lost, ff.duplicated)
+	r.details = append(r.details, section{"Fleet: instances with an active and a standby simulated number and one account each; every account queues jobs, then every active number is banned at once through the sandbox fault API (from 32 connections); failover timed from the first ban to every instance up on its standby, and to every queue empty, then every inbox checked", body})
 }
