@@ -21,7 +21,7 @@ type dispatcher struct {
 	instance   uint64
 	wake       chan struct{}
 	lastSend   map[string]sendMark // per paced gateway number: its last send
-	lastExpire time.Time            // when Expire last ran (store clock)
+	lastExpire time.Time           // when Expire last ran (store clock)
 
 	mu        sync.Mutex
 	inHandIDs map[uint64]bool // claimed jobs whose outcomes are not recorded yet
