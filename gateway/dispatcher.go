@@ -366,7 +366,9 @@ func (d *dispatcher) paceOrWake(ctx context.Context, n registry.Number) (waited 
 	case <-d.wake:
 		woken = true
 	}
-	return time.Since(start), woken
+	// The slot's wait, or the part of it before the wake-up; not a late
+	// timer's overshoot, which is the machine's delay, not pacing's.
+	return min(time.Since(start), wait), woken
 }
 
 // sent notes a send from n, so pace spaces the next one.

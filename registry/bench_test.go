@@ -53,25 +53,40 @@ func benchStore(b *testing.B, users int) (*registry.Store, string, []string) {
 
 // BenchmarkAccept is the registry's share of a durable send: checks, quota,
 // job and indexes in one group-committed transaction, from 200 concurrent
-// callers as in the load test's 200 connections.
+// callers as in the load test's 200 connections; from one account, and
+// from 100 taking turns as in the load test (each account's own indexes
+// then take their own pages in every transaction).
 func BenchmarkAccept(b *testing.B) {
-	s, client, users := benchStore(b, 1000)
-	var seq atomic.Int64
-	b.SetParallelism(100)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := seq.Add(1)
-			_, err := s.Accept(registry.SendRequest{ClientID: client, Kind: "text",
-				To: users[i%int64(len(users))], Text: "Your code is 123456"})
-			if err != nil {
-				b.Error(err)
-				return
+	for _, accounts := range []int{1, 100} {
+		b.Run(fmt.Sprintf("accounts=%d", accounts), func(b *testing.B) {
+			s, client, users := benchStore(b, 1000)
+			clients := []string{client}
+			for i := 1; i < accounts; i++ {
+				c, err := s.CreateAccount(registry.NewAccount{Email: "bench@example.com", Plan: quota.Enterprise,
+					Limits: quota.Limits{Daily: 1 << 30, Recipients: 1 << 30}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				clients = append(clients, c.ClientID)
 			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accepts/s")
+			var seq atomic.Int64
+			b.SetParallelism(100)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					_, err := s.Accept(registry.SendRequest{ClientID: clients[i%int64(len(clients))], Kind: "text",
+						To: users[i%int64(len(users))], Text: "Your code is 123456"})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accepts/s")
+		})
+	}
 }
 
 // BenchmarkAcceptRejected is a refused send (recipient not registered): the

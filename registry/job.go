@@ -226,9 +226,7 @@ func (s *Store) insertJob(tx *bolt.Tx, j *Job, now time.Time) error {
 	if err := tx.Bucket(index).Put(key, nil); err != nil {
 		return err
 	}
-	if err := indexJob(tx, *j); err != nil { // the account's job list (jobindex.go)
-		return err
-	}
+	s.noteJob() // the account's job list catches up in the background (jobindex.go)
 	if j.State == JobQueued {
 		s.db.pending.queue(j.Instance, 1, 0)
 	} else { // counted in the queue when it falls due (promote)

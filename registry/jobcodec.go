@@ -173,6 +173,29 @@ func decodeJob(data []byte, j *Job) error {
 	return nil
 }
 
+// jobAccountOf reads only a stored job's account (JobsOf's tail passes over
+// other accounts' jobs without decoding them); ok is false when the record
+// does not say, and for JSON records of early versions.
+func jobAccountOf(data []byte) (account []byte, ok bool) {
+	for len(data) > 0 && data[0] != '{' {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return nil, false
+		}
+		data = data[n:]
+		if num == jobAccount && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(data)
+			return v, n >= 0
+		}
+		n = protowire.ConsumeFieldValue(num, typ, data)
+		if n < 0 {
+			return nil, false
+		}
+		data = data[n:]
+	}
+	return nil, false
+}
+
 func setJobNumber(j *Job, num protowire.Number, v uint64) {
 	switch num {
 	case jobID:

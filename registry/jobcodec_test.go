@@ -226,6 +226,10 @@ func FuzzDecodeJob(f *testing.F) {
 		if twice, _ := encodeJob(k); !bytes.Equal(once, twice) {
 			t.Fatalf("round trip changed the job:\n%+v\n%+v", j, k)
 		}
+		// JobsOf's tail reads only the account of a stored record.
+		if a, ok := jobAccountOf(once); string(a) != j.Account || ok != (j.Account != "") {
+			t.Fatalf("account of the record %q (%v), want %q", a, ok, j.Account)
+		}
 	})
 }
 

@@ -80,6 +80,9 @@ type Store struct {
 	// spoolFault, when set, fails SpoolMedia's write with it (export_test.go).
 	spoolFault atomic.Pointer[error]
 
+	// index keeps the account job index up to date (jobindex.go).
+	index indexer
+
 	// turns is which account each instance's Claim served last (claim.go).
 	turns turns
 
@@ -171,6 +174,10 @@ func Open(dir string, opts Options) (*Store, error) {
 			})
 		})
 	}
+	if err == nil {
+		s.index.wake, s.index.stop, s.index.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		go s.runIndexer()
+	}
 	if err != nil {
 		s.Close()
 		var fe *fileError
@@ -187,6 +194,7 @@ func dbPath(dir string) string { return filepath.Join(dir, "higate.db") }
 
 // Close commits what is waiting to be and closes the database.
 func (s *Store) Close() error {
+	s.stopIndexer()
 	s.commits.close()
 	return s.db.Close()
 }
