@@ -24,9 +24,10 @@ import (
 // deliveries that point at it. The registry keeps a record per file, keyed
 // by a sequence number so Prune finds the oldest first.
 //
-// Files are not in backups: a backup is for the state that makes the
-// gateway work (registrations, jobs, the queue's media), and a restored
-// record whose file is missing answers 404, as a pruned one does.
+// Backups include the files (Snapshot opens them with the records), so
+// links already sent to a webhook keep working after a restore. A record
+// whose file is missing (a crash between the record and the file) answers
+// 404, as a pruned one does.
 
 // metaMediaLinkKey holds the HMAC key that signs media links. It lives in
 // the registry, so links survive a restart and a restored backup, and is

@@ -73,6 +73,6 @@ func (s *server) handleBackup(w http.ResponseWriter, r *http.Request) error {
 		s.log.Error("backup failed", "err", err)
 		return nil // the status line is gone; the cut archive fails its restore
 	}
-	s.log.Info("backup sent", "registry_bytes", m.Registry, "device_stores", len(m.Devices), "media", m.Media)
+	s.log.Info("backup sent", "registry_bytes", m.Registry, "device_stores", len(m.Devices), "media", m.Media, "inbound_media", m.InboundMedia)
 	return nil
 }

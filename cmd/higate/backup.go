@@ -104,8 +104,8 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored the backup of %s (higate %s) into %s: registry checked, %d records in %d bytes; %d device stores, %d media files\n",
-		m.CreatedAt.Format(time.RFC3339), m.Version, *data, report.Records, report.Size, len(m.Devices), m.Media)
+	fmt.Fprintf(stdout, "restored the backup of %s (higate %s) into %s: registry checked, %d records in %d bytes; %d device stores, %d media files, %d inbound media files\n",
+		m.CreatedAt.Format(time.RFC3339), m.Version, *data, report.Records, report.Size, len(m.Devices), m.Media, m.InboundMedia)
 	return nil
 }
 

@@ -5,6 +5,7 @@
 //	higate.db            the registry, a consistent bbolt snapshot
 //	whatsmeow/<n>.db     each real number's device store (SQLite VACUUM INTO)
 //	media/<sha256>       the media of jobs still queued at that moment
+//	inbound/<id>         the files users sent dedicated numbers (inbound media)
 //
 // The simulated network's state (data/sim) is not included: it stands for
 // WhatsApp itself, which a backup of a gateway cannot restore either.
@@ -35,6 +36,9 @@ type Manifest struct {
 	Registry  int64     `json:"registry_bytes"`
 	Devices   []string  `json:"whatsmeow"` // device stores, by file name
 	Media     int       `json:"media"`     // media files included
+	// InboundMedia counts the inbound/ files. Archives of earlier versions
+	// have none and leave it out; they restore as before.
+	InboundMedia int `json:"inbound_media"`
 }
 
 const format = 1
@@ -71,7 +75,13 @@ func Write(ctx context.Context, w io.Writer, store *registry.Store, dir, version
 	if m.Devices, err = wameow.SnapshotStores(ctx, dir, devDir); err != nil {
 		return m, fmt.Errorf("backup: %w", err)
 	}
-	m.Media = len(media)
+	for _, f := range media {
+		if f.Inbound {
+			m.InboundMedia++
+		} else {
+			m.Media++
+		}
+	}
 
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
@@ -88,7 +98,7 @@ func Write(ctx context.Context, w io.Writer, store *registry.Store, dir, version
 		}
 	}
 	for _, f := range media {
-		if err := writeEntry(tw, "media/"+f.Name, f.Size, m.CreatedAt, f.File); err != nil {
+		if err := writeEntry(tw, entryPath(f), f.Size, m.CreatedAt, f.File); err != nil {
 			return m, err
 		}
 	}
@@ -99,6 +109,15 @@ func Write(ctx context.Context, w io.Writer, store *registry.Store, dir, version
 		return m, fmt.Errorf("backup: %w", err)
 	}
 	return m, nil
+}
+
+// entryPath is where a snapshot's file goes in the archive: the path it
+// has under the data directory, so Restore moves it into place as it is.
+func entryPath(f registry.SnapshotMedia) string {
+	if f.Inbound {
+		return "inbound/" + f.Name
+	}
+	return "media/" + f.Name
 }
 
 func writeFile(tw *tar.Writer, name, path string, at time.Time) error {
