@@ -11,10 +11,19 @@ import (
 	"higate/registry"
 )
 
-// A snapshot holds the file of every inbound media record it copies, open,
-// so Prune deleting the files afterwards takes nothing from the backup; a
-// record whose file is already gone is left out.
+// A snapshot holds the file of every inbound media record it copies (by a
+// hard link, or open where it cannot link), so Prune deleting the files
+// afterwards takes nothing from the backup; a record whose file is already
+// gone is left out.
 func TestSnapshotHoldsInboundMedia(t *testing.T) {
+	t.Run("linked", func(t *testing.T) { snapshotHoldsInboundMedia(t, true) })
+	t.Run("open", func(t *testing.T) {
+		registry.NoLinks(t)
+		snapshotHoldsInboundMedia(t, false)
+	})
+}
+
+func snapshotHoldsInboundMedia(t *testing.T, linked bool) {
 	f := newFixture(t)
 	bodies := map[string]string{}
 	var lost string
@@ -37,11 +46,7 @@ func TestSnapshotHoldsInboundMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		for _, m := range media {
-			m.File.Close()
-		}
-	}()
+	defer registry.Release(media)
 
 	// Past the retention Prune deletes the files and their records.
 	f.advance(31 * 24 * time.Hour)
@@ -56,7 +61,15 @@ func TestSnapshotHoldsInboundMedia(t *testing.T) {
 			continue
 		}
 		names = append(names, m.Name)
-		body, err := io.ReadAll(m.File)
+		if (m.Path != "") != linked || (m.File != nil) == linked {
+			t.Errorf("%s held by link %q, open file %v; want linked %v", m.Name, m.Path, m.File != nil, linked)
+		}
+		r, err := m.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(r)
+		r.Close()
 		if err != nil || string(body) != bodies[m.Name] || m.Size != int64(len(body)) {
 			t.Errorf("inbound %s after Prune: %q (size %d), %v; want %q", m.Name, body, m.Size, err, bodies[m.Name])
 		}

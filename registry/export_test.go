@@ -1,5 +1,10 @@
 package registry
 
+import (
+	"errors"
+	"os"
+)
+
 // FailCommits makes every write transaction fail with err when it would
 // commit, and roll back, as a commit on a full disk does; nil ends it.
 func (s *Store) FailCommits(err error) {
@@ -18,4 +23,11 @@ func (s *Store) FailSpools(err error) {
 		return
 	}
 	s.spoolFault.Store(&err)
+}
+
+// NoLinks makes Snapshot hold files open, as on a file system without hard
+// links, until the test ends.
+func NoLinks(t interface{ Cleanup(func()) }) {
+	linkFile = func(string, string) error { return errors.ErrUnsupported }
+	t.Cleanup(func() { linkFile = os.Link })
 }

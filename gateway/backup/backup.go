@@ -60,11 +60,7 @@ func Write(ctx context.Context, w io.Writer, store *registry.Store, dir, version
 	if err != nil {
 		return m, fmt.Errorf("backup: %w", err)
 	}
-	defer func() {
-		for _, f := range media {
-			f.File.Close()
-		}
-	}()
+	defer registry.Release(media)
 	if info, err := os.Stat(dbCopy); err == nil {
 		m.Registry = info.Size()
 	}
@@ -98,7 +94,7 @@ func Write(ctx context.Context, w io.Writer, store *registry.Store, dir, version
 		}
 	}
 	for _, f := range media {
-		if err := writeEntry(tw, entryPath(f), f.Size, m.CreatedAt, f.File); err != nil {
+		if err := writeMedia(tw, f, m.CreatedAt); err != nil {
 			return m, err
 		}
 	}
@@ -118,6 +114,15 @@ func entryPath(f registry.SnapshotMedia) string {
 		return "inbound/" + f.Name
 	}
 	return "media/" + f.Name
+}
+
+func writeMedia(tw *tar.Writer, f registry.SnapshotMedia, at time.Time) error {
+	r, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer r.Close()
+	return writeEntry(tw, entryPath(f), f.Size, at, r)
 }
 
 func writeFile(tw *tar.Writer, name, path string, at time.Time) error {
