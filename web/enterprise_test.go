@@ -20,8 +20,9 @@ import (
 
 const dedicatedGW = "+15550000100"
 
-// receiver is a developer's webhook endpoint: it verifies each delivery's
-// signature and records what it got.
+// receiver is a developer's webhook endpoint: it checks each delivery
+// against the spec's webhooks (checkDelivery), verifies its signature and
+// records what it got.
 type receiver struct {
 	t      *testing.T
 	srv    *httptest.Server
@@ -39,12 +40,18 @@ type receiver struct {
 }
 
 // try is one request a receiver got.
-type try struct{ delivery, body string }
+type try struct {
+	delivery, body string
+	header         http.Header
+}
 
 func newReceiver(t *testing.T) *receiver {
 	rc := &receiver{t: t}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if err := checkDelivery(r, body); err != nil {
+			t.Errorf("contract web/openapi/openapi.yaml (webhooks): %v\nbody: %.400s", err, body)
+		}
 		secret, _ := rc.secret.Load().(string)
 		if err := webhook.Verify(secret, r.Header.Get("X-Higate-Signature"), body, time.Now(), 5*time.Minute); err != nil {
 			t.Errorf("signature: %v (%s)", err, r.Header.Get("X-Higate-Signature"))
@@ -52,7 +59,7 @@ func newReceiver(t *testing.T) *receiver {
 			return
 		}
 		rc.mu.Lock()
-		rc.tries = append(rc.tries, try{r.Header.Get("X-Higate-Delivery"), string(body)})
+		rc.tries = append(rc.tries, try{delivery: r.Header.Get("X-Higate-Delivery"), body: string(body), header: r.Header.Clone()})
 		rc.mu.Unlock()
 		if s := rc.status.Load(); s != 0 {
 			w.WriteHeader(int(s))

@@ -178,8 +178,8 @@ func TestOpenAPIJSONIsServed(t *testing.T) {
 }
 
 // GET /docs renders the reference on the server: HTML with the pages'
-// security headers, every operation of the spec, and nothing from another
-// origin.
+// security headers, every operation and every webhook of the spec, and
+// nothing from another origin.
 func TestDocsIsServed(t *testing.T) {
 	e := newEnv(t)
 	resp, body := e.raw("GET", "/docs", "")
@@ -198,6 +198,11 @@ func TestDocsIsServed(t *testing.T) {
 		method, path, _ := strings.Cut(op, " ")
 		if !strings.Contains(page, ">"+method+"</span> <code class=\"docs-path\">"+path+"</code>") {
 			t.Errorf("/docs does not show %s", op)
+		}
+	}
+	for name := range doc.Webhooks {
+		if !strings.Contains(page, ">POST</span> <code class=\"docs-path\">"+name+"</code>") {
+			t.Errorf("/docs does not show the webhook %s", name)
 		}
 	}
 	if head, _ := e.raw("HEAD", "/docs", ""); head.StatusCode != 200 {

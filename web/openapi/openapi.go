@@ -3,7 +3,9 @@
 // source of truth: the server serves it as JSON at GET /openapi.json, the
 // reference at GET /docs is rendered from it (package web/ui/docs), and the
 // web tests check that it lists exactly the router's API routes and validate
-// every request and response of the end-to-end tests against it.
+// every request and response of the end-to-end tests against it. Its
+// webhooks describe what Higate sends to developers' receivers, and the web
+// tests validate every delivery they receive against them.
 //
 // openapi.yaml's opening comment says what belongs in it and how to add a
 // route.

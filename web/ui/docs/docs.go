@@ -2,8 +2,9 @@
 // on the server from the contract (web/openapi/openapi.yaml) with the shared
 // layout and stylesheet of web/ui: every operation grouped by tag, with its
 // method, path, authentication, parameters, body fields and an example, and
-// the statuses it answers. The page loads nothing from another origin and
-// needs no JavaScript.
+// the statuses it answers; and the webhooks Higate sends, with their
+// headers, body fields and what Higate makes of the receiver's answer. The
+// page loads nothing from another origin and needs no JavaScript.
 package docs
 
 import (

@@ -91,6 +91,64 @@ func TestDocsRendersEveryOperation(t *testing.T) {
 	}
 }
 
+// The page has a section for the webhooks Higate sends: a card for each,
+// in the contents too, with its event name, summary, headers, body fields,
+// examples and what Higate makes of each answer.
+func TestDocsRendersTheWebhooks(t *testing.T) {
+	_, page := serve(t)
+	spec, _ := openapi.Parse()
+	start := strings.Index(page, `<section class="docs-group" id="webhooks"`)
+	if start < 0 || !strings.Contains(page[start:], ">Webhooks Higate sends</h2>") {
+		t.Fatal("no Webhooks section")
+	}
+	section := page[start:]
+	if len(spec.Webhooks) < 3 {
+		t.Fatalf("%d webhooks in the spec, want inbound, job.status and ping at least", len(spec.Webhooks))
+	}
+	for name, item := range spec.Webhooks {
+		op := item.Post
+		id := "webhook-" + strings.ReplaceAll(name, ".", "-")
+		if !strings.Contains(page, `<li><a href="#`+id+`"><span class="method method-post">POST</span> <code>`+name+`</code></a></li>`) {
+			t.Errorf("%s: not in the contents", name)
+		}
+		i := strings.Index(section, `<article class="card docs-op" id="`+id+`"`)
+		if i < 0 {
+			t.Errorf("%s: no card", name)
+			continue
+		}
+		card := section[i:]
+		if end := strings.Index(card[1:], "<article"); end > 0 {
+			card = card[:end+1]
+		}
+		want := []string{`>POST</span> <code class="docs-path">` + name + `</code></h3>`, html.EscapeString(op.Summary), "<h4>Headers</h4>", "<h4>Body "}
+		for _, p := range op.Parameters {
+			want = append(want, "<code>"+p.Value.Name+"</code> <span class=\"badge\">always</span>")
+		}
+		for field := range op.RequestBody.Value.Content.Get("application/json").Schema.Value.Properties {
+			want = append(want, "<code>"+field+"</code>")
+		}
+		for status := range op.Responses.Map() {
+			want = append(want, "<strong>"+status+"</strong>")
+		}
+		for _, w := range want {
+			if !strings.Contains(card, w) {
+				t.Errorf("%s: the card lacks %s", name, w)
+			}
+		}
+	}
+	for _, want := range []string{
+		`<code>X-Higate-Event</code> <span class="badge">always</span></td><td>one of: job.status</td>`,
+		`matches ^t=[0-9]&#43;,v1=[0-9a-f]{64}$`, `HMAC-SHA256`,
+		`<code>media_url</code></td>`, `<code>mime_type</code></td>`, `<code>filename</code></td>`, `<code>caption</code></td>`,
+		`Example: A document in a group`, `/v3/media/7?exp=1772971200&amp;sig=`,
+		`<strong>2XX</strong>`, `<strong>410</strong>`, `<strong>default</strong>`, `exponential backoff`,
+	} {
+		if !strings.Contains(section, want) {
+			t.Errorf("the Webhooks section lacks %s", want)
+		}
+	}
+}
+
 // The page documents the error body, every error status with its headers,
 // and the authentication schemes; the send route's card shows its body
 // fields and example.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,6 +22,7 @@ type Reference struct {
 	Auth                    []Scheme
 	Errors                  []ErrorCode
 	Groups                  []Group
+	Webhooks                []Webhook
 }
 
 // Scheme is one way to authenticate.
@@ -50,18 +52,35 @@ type Operation struct {
 	Responses                              []Response
 }
 
-// Param is a path, query or header parameter.
-type Param struct {
-	Name, In, Type, Description string
-	Required                    bool
+// Webhook is one kind of request Higate sends to a developer's receiver,
+// an entry of the document's webhooks, named as its X-Higate-Event header
+// names it.
+type Webhook struct {
+	Name, ID, Method, Summary string
+	Description               []string // paragraphs
+	Headers                   []Param  // what the request carries
+	Body                      *Body
+	Responses                 []Response // what Higate makes of the receiver's answer
 }
 
-// Body is a request body: its media type, fields and an example.
+// Param is a path, query or header parameter.
+type Param struct {
+	Name, In, Type, Constraints, Description string
+	Required                                 bool
+}
+
+// Body is a request body: its media type, fields and examples.
 type Body struct {
 	ContentType string
 	Required    bool
 	Fields      []Field
-	Example     string // indented JSON; "" if none
+	Examples    []Example
+}
+
+// Example is one example of a body.
+type Example struct {
+	Summary string // "" for a body's only example
+	JSON    string // indented
 }
 
 // Field is one property of a JSON body, nested ones named with dots
@@ -71,9 +90,10 @@ type Field struct {
 	Required                             bool
 }
 
-// Response is one status an operation answers.
+// Response is one status an operation answers: a code, a range such as
+// 2XX, or "default" for any other.
 type Response struct {
-	Code        int
+	Status      string
 	Description string
 	ContentType string   // the media types, joined; "" for no body
 	Error       bool     // the body is the documented error body
@@ -125,15 +145,9 @@ func Build(spec *openapi3.T) (*Reference, error) {
 				security = *op.Security
 			}
 			o := Operation{ID: op.OperationID, Method: method, Path: path, Summary: op.Summary, Description: op.Description,
-				Auth: auth(security, schemes)}
+				Auth: auth(security, schemes), Params: params(item, op)}
 			if o.ID == "" {
 				o.ID = strings.ToLower(method) + slug(path)
-			}
-			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
-				if p.Value != nil {
-					o.Params = append(o.Params, Param{Name: p.Value.Name, In: p.Value.In, Type: typeOf(p.Value.Schema),
-						Description: p.Value.Description, Required: p.Value.Required})
-				}
 			}
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				o.Body = buildBody(op.RequestBody.Value)
@@ -149,7 +163,52 @@ func Build(spec *openapi3.T) (*Reference, error) {
 			return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(methodRank(a.Method), methodRank(b.Method)))
 		})
 	}
+	ref.Webhooks = buildWebhooks(spec.Webhooks)
 	return ref, nil
+}
+
+// buildWebhooks lists the requests Higate sends, by name, then method.
+func buildWebhooks(hooks map[string]*openapi3.PathItem) []Webhook {
+	var out []Webhook
+	for _, name := range sortedKeys(hooks) {
+		item := hooks[name]
+		if item == nil {
+			continue
+		}
+		ops := item.Operations()
+		for _, method := range slices.SortedFunc(maps.Keys(ops), func(a, b string) int { return cmp.Compare(methodRank(a), methodRank(b)) }) {
+			op := ops[method]
+			w := Webhook{Name: name, ID: "webhook-" + slug(name), Method: method, Summary: op.Summary,
+				Description: paragraphs(op.Description), Headers: params(item, op)}
+			if len(ops) > 1 {
+				w.ID += "-" + strings.ToLower(method)
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				w.Body = buildBody(op.RequestBody.Value)
+			}
+			if op.Responses != nil {
+				w.Responses = buildResponses(op.Responses)
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// params lists the parameters of a path item and its operation.
+func params(item *openapi3.PathItem, op *openapi3.Operation) []Param {
+	var out []Param
+	for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+		if p.Value != nil {
+			param := Param{Name: p.Value.Name, In: p.Value.In, Type: typeOf(p.Value.Schema),
+				Description: p.Value.Description, Required: p.Value.Required}
+			if p.Value.Schema != nil && p.Value.Schema.Value != nil {
+				param.Constraints = constraints(p.Value.Schema.Value)
+			}
+			out = append(out, param)
+		}
+	}
+	return out
 }
 
 // methodRank orders the methods of a path as people read them.
@@ -233,7 +292,7 @@ func buildBody(b *openapi3.RequestBody) *Body {
 			continue
 		}
 		out.Fields = fields(mt.Schema, "", 0)
-		out.Example = example(mt)
+		out.Examples = examples(mt)
 	}
 	out.ContentType = strings.Join(types, ", ")
 	return out
@@ -242,11 +301,10 @@ func buildBody(b *openapi3.RequestBody) *Body {
 func buildResponses(rs *openapi3.Responses) []Response {
 	var out []Response
 	for status, r := range rs.Map() {
-		code, err := strconv.Atoi(status)
-		if err != nil || r.Value == nil {
+		if statusRank(status) < 0 || r.Value == nil {
 			continue
 		}
-		resp := Response{Code: code, Description: deref(r.Value.Description), Headers: buildHeaders(r.Value.Headers)}
+		resp := Response{Status: status, Description: deref(r.Value.Description), Headers: buildHeaders(r.Value.Headers)}
 		if r.Description != nil { // a description next to the $ref says what this status means here
 			resp.Description = *r.Description
 		}
@@ -268,8 +326,24 @@ func buildResponses(rs *openapi3.Responses) []Response {
 		resp.ContentType = strings.Join(types, ", ")
 		out = append(out, resp)
 	}
-	slices.SortFunc(out, func(a, b Response) int { return cmp.Compare(a.Code, b.Code) })
+	slices.SortFunc(out, func(a, b Response) int { return cmp.Compare(statusRank(a.Status), statusRank(b.Status)) })
 	return out
+}
+
+// statusRank orders the keys of responses: a range (2XX) before the codes
+// it holds, codes in order, "default" last; -1 for a key that is none of
+// these.
+func statusRank(status string) int {
+	if code, err := strconv.Atoi(status); err == nil && code >= 100 && code <= 599 {
+		return code*10 + 1
+	}
+	if len(status) == 3 && status[0] >= '1' && status[0] <= '5' && strings.EqualFold(status[1:], "XX") {
+		return int(status[0]-'0') * 1000
+	}
+	if status == "default" {
+		return 10000
+	}
+	return -1
 }
 
 func buildHeaders(hs openapi3.Headers) []Header {
@@ -382,6 +456,9 @@ func constraints(s *openapi3.Schema) string {
 	if s.MaxLength != nil {
 		c = append(c, fmt.Sprintf("at most %d characters", *s.MaxLength))
 	}
+	if s.Pattern != "" {
+		c = append(c, "matches "+s.Pattern)
+	}
 	if s.Min != nil {
 		c = append(c, fmt.Sprintf("≥ %s", strconv.FormatFloat(*s.Min, 'f', -1, 64)))
 	}
@@ -400,15 +477,25 @@ func constraints(s *openapi3.Schema) string {
 	return strings.Join(c, "; ")
 }
 
-// example is the media type's example, or one made from its schema.
-func example(mt *openapi3.MediaType) string {
+// examples are the media type's examples, by name, or its example, or one
+// made from its schema.
+func examples(mt *openapi3.MediaType) []Example {
+	var out []Example
+	for _, name := range sortedKeys(mt.Examples) {
+		if e := mt.Examples[name]; e != nil && e.Value != nil && e.Value.Value != nil {
+			out = append(out, Example{Summary: cmp.Or(e.Value.Summary, name), JSON: indent(e.Value.Value)})
+		}
+	}
+	if out != nil {
+		return out
+	}
 	if mt.Example != nil {
-		return indent(mt.Example)
+		return []Example{{JSON: indent(mt.Example)}}
 	}
 	if v := exampleOf(mt.Schema, 0); v != nil {
-		return indent(v)
+		return []Example{{JSON: indent(v)}}
 	}
-	return ""
+	return nil
 }
 
 // exampleOf makes a value that fits a schema, from the examples, defaults
@@ -453,12 +540,17 @@ func exampleOf(ref *openapi3.SchemaRef, depth int) any {
 	return nil
 }
 
+// indent writes v as indented JSON, with &, < and > as they are (the
+// template escapes them for HTML), so a URL in an example reads as one.
 func indent(v any) string {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return string(data)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // paragraphs splits a description at its blank lines.
