@@ -116,6 +116,12 @@ type Job struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 	ExpiresAt      time.Time `json:"expires_at"`
 	SendAt         time.Time `json:"send_at,omitzero"` // not sent before this; scheduled until then
+	// When it reached each step (zero until it has): WhatsApp took it, the
+	// recipient's phone has it, the recipient opened it. A read receipt
+	// that comes first sets DeliveredAt too (reading it says it arrived).
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	ReadAt      time.Time `json:"read_at,omitzero"`
 }
 
 // Final reports whether the job has left the queue for good (or never

@@ -61,6 +61,11 @@ const (
 	jobPlaceAddress  protowire.Number = 43
 	jobContactName   protowire.Number = 44
 	jobContactNumber protowire.Number = 45
+
+	// When each step was reached.
+	jobSentAt      protowire.Number = 46
+	jobDeliveredAt protowire.Number = 47
+	jobReadAt      protowire.Number = 48
 )
 
 // encodeJob returns the stored form of j. Zero fields are left out.
@@ -103,6 +108,9 @@ func encodeJob(j Job) ([]byte, error) {
 	b = appendString(b, jobPlaceAddress, j.PlaceAddress)
 	b = appendString(b, jobContactName, j.ContactName)
 	b = appendString(b, jobContactNumber, j.ContactNumber)
+	b = appendTime(b, jobSentAt, j.SentAt)
+	b = appendTime(b, jobDeliveredAt, j.DeliveredAt)
+	b = appendTime(b, jobReadAt, j.ReadAt)
 	return b, nil
 }
 
@@ -222,6 +230,12 @@ func setJobNumber(j *Job, num protowire.Number, v uint64) {
 		j.ExpiresAt = timeOf(v)
 	case jobSendAt:
 		j.SendAt = timeOf(v)
+	case jobSentAt:
+		j.SentAt = timeOf(v)
+	case jobDeliveredAt:
+		j.DeliveredAt = timeOf(v)
+	case jobReadAt:
+		j.ReadAt = timeOf(v)
 	}
 }
 

@@ -24,7 +24,8 @@ func fullJob() Job {
 		CountedAt: at, Refunded: true, IdempotencyKey: "key-1", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
 		ExpiresAt: at.Add(24 * time.Hour), SendAt: at.Add(time.Hour),
 		Latitude: -33.856784, Longitude: 151.215297, PlaceName: "Opera House", PlaceAddress: "Bennelong Point",
-		ContactName: "Ada; FRS", ContactNumber: "+442079460018"}
+		ContactName: "Ada; FRS", ContactNumber: "+442079460018",
+		SentAt: at.Add(time.Hour + time.Second), DeliveredAt: at.Add(time.Hour + 2*time.Second), ReadAt: at.Add(2 * time.Hour)}
 }
 
 // earlierJob is fullJob without the fields added with the kinds beyond
@@ -33,6 +34,7 @@ func earlierJob() Job {
 	j := fullJob()
 	j.SendAt = time.Time{}
 	j.Latitude, j.Longitude, j.PlaceName, j.PlaceAddress, j.ContactName, j.ContactNumber = 0, 0, "", "", "", ""
+	j.SentAt, j.DeliveredAt, j.ReadAt = time.Time{}, time.Time{}, time.Time{}
 	return j
 }
 

@@ -375,3 +375,45 @@ func TestCommitMetricsCountEveryCall(t *testing.T) {
 		t.Errorf("%v commit durations for %v batches", n, seriesValue(mfs, "higate_commit_batch_size"))
 	}
 }
+
+// A job records when it reached each step: sent when Finish records it,
+// delivered and read with their receipts; a read receipt that comes first
+// dates the delivery too. A receipt that repeats moves nothing.
+func TestJobsRecordWhenEachStepWasReached(t *testing.T) {
+	f := newFixture(t)
+	id := f.account(quota.Limits{})
+	const user = "+4915100000001"
+	f.store.Register(0, gw, user, "en", "Hi")
+	for i := range 2 {
+		f.accept(registry.SendRequest{ClientID: id, Kind: "text", To: user, Text: fmt.Sprint(i)})
+	}
+	jobs := f.claim(gw)
+	f.advance(time.Second)
+	sentAt := f.clock()
+	if err := f.store.Finish([]registry.Outcome{{JobID: jobs[0].ID, Via: gw, Sent: true}, {JobID: jobs[1].ID, Via: gw, Sent: true}}); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(2 * time.Second)
+	deliveredAt := f.clock()
+	if err := f.store.MarkReceipts([]string{jobs[0].MessageID}, "delivered"); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(3 * time.Second)
+	readAt := f.clock()
+	if err := f.store.MarkReceipts([]string{jobs[0].MessageID, jobs[1].MessageID}, "read"); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Second)
+	if err := f.store.MarkReceipts([]string{jobs[0].MessageID, jobs[1].MessageID}, "delivered"); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][3]time.Time{{sentAt, deliveredAt, readAt}, {sentAt, readAt, readAt}} {
+		j, err := f.store.Job(jobs[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [3]time.Time{j.SentAt, j.DeliveredAt, j.ReadAt}; got != want {
+			t.Errorf("job %d: sent, delivered, read at %v, want %v", i, got, want)
+		}
+	}
+}

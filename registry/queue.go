@@ -56,7 +56,7 @@ func (s *Store) Finish(outcomes []Outcome) error {
 			j.Waiting = ""
 			switch {
 			case o.Sent:
-				j.State, j.ErrorCode, j.Error = JobSent, 0, ""
+				j.State, j.ErrorCode, j.Error, j.SentAt = JobSent, 0, "", now
 				if err := s.release(tx, j); err != nil {
 					return err
 				}
@@ -211,7 +211,7 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 				if err := s.release(tx, j); err != nil {
 					return err
 				}
-				j.State, j.UpdatedAt = JobSent, now
+				j.State, j.UpdatedAt, j.SentAt = JobSent, now, now
 				s.db.pending.job(JobSent)
 				if err := s.statusChanged(tx, j); err != nil {
 					return err
@@ -219,13 +219,23 @@ func (s *Store) MarkReceipts(msgIDs []string, receipt string) error {
 			}
 			if j.State == JobSent {
 				// Its first receipt. A read receipt says it arrived too.
-				s.db.pending.deliveredAfter(now.Sub(j.UpdatedAt))
+				sent := j.SentAt
+				if sent.IsZero() {
+					sent = j.UpdatedAt // sent by a version that did not record it
+				}
+				s.db.pending.deliveredAfter(now.Sub(sent))
 				if to == JobRead {
 					s.db.pending.job(JobDelivered)
 				}
 			}
 			s.db.pending.job(to)
 			j.State, j.UpdatedAt = to, now
+			if j.DeliveredAt.IsZero() {
+				j.DeliveredAt = now
+			}
+			if to == JobRead {
+				j.ReadAt = now
+			}
 			if err := putJob(jb, key, j); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"higate/gateway/sim"
 )
@@ -108,6 +109,12 @@ func TestNewKindsSingleAndGroup(t *testing.T) {
 	e.eventually("delivered", func() bool { return e.job(a, ids[len(ids)-1]).str("status") == "delivered" })
 	if j := e.job(a, ids[len(ids)-1]); j.str("kind") != "contact" || j.str("number") != user {
 		t.Fatalf("job %s", j.raw)
+	} else {
+		sent, err1 := time.Parse(time.RFC3339Nano, j.str("sent_at"))
+		delivered, err2 := time.Parse(time.RFC3339Nano, j.str("delivered_at"))
+		if err1 != nil || err2 != nil || delivered.Before(sent) || j.str("read_at") != "" {
+			t.Fatalf("a delivered job's step times: %s", j.raw)
+		}
 	}
 }
 

@@ -54,6 +54,10 @@ type jobView struct {
 	MessageID string `json:"message_id"`
 	Priority  string `json:"priority"`
 	SendAt    string `json:"send_at,omitempty"`
+	// When it reached each step, once it has.
+	SentAt      string `json:"sent_at,omitempty"`
+	DeliveredAt string `json:"delivered_at,omitempty"`
+	ReadAt      string `json:"read_at,omitempty"`
 }
 
 func viewJob(j registry.Job) jobView {
@@ -61,10 +65,16 @@ func viewJob(j registry.Job) jobView {
 		CreatedAt: j.CreatedAt.Format(time.RFC3339Nano), UpdatedAt: j.UpdatedAt.Format(time.RFC3339Nano),
 		ErrorCode: j.ErrorCode, Error: j.Error, Waiting: j.Waiting, Attempts: j.Attempts, MessageID: j.MessageID,
 		Priority: registry.PriorityName(j.Priority)}
-	if !j.SendAt.IsZero() {
-		v.SendAt = j.SendAt.Format(time.RFC3339Nano)
-	}
+	v.SendAt, v.SentAt, v.DeliveredAt, v.ReadAt = stamp(j.SendAt), stamp(j.SentAt), stamp(j.DeliveredAt), stamp(j.ReadAt)
 	return v
+}
+
+// stamp is a job's time as the API shows it, "" for none.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 // handleJob reports one of the caller's jobs.

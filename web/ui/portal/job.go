@@ -19,9 +19,8 @@ type jobView struct {
 	Timeline []step
 }
 
-// step is one step of a job's timeline. The job record keeps when it was
-// created and when it last changed, so a step shows its time when it is
-// the first or the latest; the steps between are marked done without one.
+// step is one step of a job's timeline, with the time the job reached it
+// (none for a job sent by a version that did not record the steps' times).
 type step struct {
 	Name   string
 	Status string // done, current, waiting, failed, skipped
@@ -102,15 +101,18 @@ func timeline(j registry.Job, shown registry.JobState) []step {
 	rank := map[registry.JobState]int{registry.JobSent: 1, registry.JobDelivered: 2, registry.JobRead: 3}[shown]
 	out := []step{queued}
 	for i, s := range []step{
-		{Name: "Sent", Note: "Handed to WhatsApp by the gateway number " + j.SentVia + "."},
-		{Name: "Delivered", Note: "On the recipient's phone."},
-		{Name: "Read", Note: "The recipient opened it (only if they share read receipts)."},
+		{Name: "Sent", Note: "Handed to WhatsApp by the gateway number " + j.SentVia + ".", At: j.SentAt},
+		{Name: "Delivered", Note: "On the recipient's phone.", At: j.DeliveredAt},
+		{Name: "Read", Note: "The recipient opened it (only if they share read receipts).", At: j.ReadAt},
 	} {
 		switch {
 		case i+1 < rank:
 			s.Status, s.Mark = "done", markDone
 		case i+1 == rank:
-			s.Status, s.Mark, s.At = "done", markDone, j.UpdatedAt
+			s.Status, s.Mark = "done", markDone
+			if s.At.IsZero() { // a job of an earlier version: its last change is this step's
+				s.At = j.UpdatedAt
+			}
 		default:
 			s.Status, s.Mark, s.Note = "waiting", markTodo, ""
 		}

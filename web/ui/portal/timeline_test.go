@@ -21,3 +21,23 @@ func TestTimelineOfScheduledAndCanceledJobs(t *testing.T) {
 		t.Fatalf("canceled: %+v", steps)
 	}
 }
+
+// Every step a job reached shows when it did; a job sent by a version that
+// did not record the steps' times shows its last change on its current
+// step, and no time on the steps before.
+func TestTimelineShowsWhenEachStepWasReached(t *testing.T) {
+	at := time.Date(2026, 12, 24, 17, 0, 0, 0, time.UTC)
+	j := registry.Job{State: registry.JobRead, CreatedAt: at, SentAt: at.Add(time.Second),
+		DeliveredAt: at.Add(2 * time.Second), ReadAt: at.Add(time.Minute), UpdatedAt: at.Add(time.Minute)}
+	steps := timeline(j, registry.JobRead)
+	for i, want := range []time.Time{j.CreatedAt, j.SentAt, j.DeliveredAt, j.ReadAt} {
+		if !steps[i].At.Equal(want) || steps[i].Status != "done" {
+			t.Errorf("step %s at %v (%s), want %v", steps[i].Name, steps[i].At, steps[i].Status, want)
+		}
+	}
+	earlier := registry.Job{State: registry.JobDelivered, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}
+	steps = timeline(earlier, registry.JobDelivered)
+	if !steps[1].At.IsZero() || !steps[2].At.Equal(earlier.UpdatedAt) || !steps[3].At.IsZero() {
+		t.Errorf("earlier job: %+v", steps)
+	}
+}
