@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -92,13 +93,28 @@ func recordRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a := accessOf(r); a != nil {
 			if route := mux.CurrentRoute(r); route != nil {
-				if t, err := route.GetPathTemplate(); err == nil {
-					a.route = plainTemplate(t)
-				}
+				a.route = patternOf(route)
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// patterns caches patternOf: routes are made once, at start.
+var patterns sync.Map // *mux.Route -> string
+
+// patternOf is a route's path template without its regular expressions.
+func patternOf(route *mux.Route) string {
+	if p, ok := patterns.Load(route); ok {
+		return p.(string)
+	}
+	t, err := route.GetPathTemplate()
+	if err != nil {
+		return ""
+	}
+	p := plainTemplate(t)
+	patterns.Store(route, p)
+	return p
 }
 
 // routeOf is the pattern of the route serving r, for log lines; "" when

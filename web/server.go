@@ -135,8 +135,15 @@ func (s *server) authenticate(r *http.Request) (registry.Account, error) {
 	if a, ok := signedIn(r.Context()); ok {
 		return a, nil
 	}
-	return s.Store.Authenticate(r.Header.Get("X-WM-CLIENT-ID"), r.Header.Get("X-WM-CLIENT-SECRET"))
+	return s.Store.Authenticate(r.Header.Get(clientIDHeader), r.Header.Get(clientSecretHeader))
 }
+
+// WhatsMate's credential headers, in Go's canonical form, which Header.Get
+// then finds without making it on every request.
+var (
+	clientIDHeader     = http.CanonicalHeaderKey("X-WM-CLIENT-ID")
+	clientSecretHeader = http.CanonicalHeaderKey("X-WM-CLIENT-SECRET")
+)
 
 // authorizeInstance authenticates the developer and checks that the
 // {instance} of the URL is their account's.
