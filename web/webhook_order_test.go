@@ -138,7 +138,16 @@ func TestFailingConversationHoldsBackOnlyItself(t *testing.T) {
 	refuseA.Store(false)
 	e.clock.Advance(time.Minute)
 	e.hooks.Wake()
-	e.eventually("A's events in order", func() bool { return slices.Equal(seen(userA), []string{"Hi", "a2", "sent", "delivered"}) })
+	for deadline := time.Now().Add(10 * time.Second); !slices.Equal(seen(userA), []string{"Hi", "a2", "sent", "delivered"}); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			ds, _ := e.store.Deliveries(a.id, 20)
+			for _, d := range ds {
+				t.Logf("delivery %d %s, %d attempts, next at %v (clock %v), last %d %q: %.100s",
+					d.ID, d.State, d.Attempts, d.NextAt, e.clock.Now(), d.LastStatus, d.LastError, d.Body)
+			}
+			t.Fatalf("A's events: %v, want Hi, a2, sent, delivered", seen(userA))
+		}
+	}
 	if acct, _ := e.store.Account(a.id); !acct.Webhook.Active {
 		t.Fatal("webhook switched off")
 	}
