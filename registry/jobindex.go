@@ -103,6 +103,7 @@ func (s *Store) runIndexer() {
 	defer close(s.index.done)
 	t := time.NewTicker(indexEvery)
 	defer t.Stop()
+	var logged time.Time // the last error logged
 	for {
 		select {
 		case <-s.index.stop:
@@ -114,12 +115,22 @@ func (s *Store) runIndexer() {
 			continue
 		}
 		more, err := s.catchUpIndex()
-		if err != nil {
-			// JobsOf still finds the jobs in the tail; try again next time.
-			s.log.Error("index account jobs", "err", err)
+		switch {
+		case err != nil:
+			// JobsOf still finds the jobs in the tail; try again at the
+			// next tick, and say so once a minute at most (a full disk
+			// fails every try).
+			if time.Since(logged) >= time.Minute {
+				s.log.Error("index account jobs", "err", err)
+				logged = time.Now()
+			}
 			s.index.fresh.Add(1)
-		} else if more {
-			s.index.fresh.Add(indexBatch)
+		case more: // go on at once
+			s.index.fresh.Add(1)
+			select {
+			case s.index.wake <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

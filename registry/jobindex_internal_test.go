@@ -298,14 +298,9 @@ func TestJobsOfReadsTheTailAndTheIndex(t *testing.T) {
 	check("half indexed")
 }
 
-// The indexer takes in new jobs by itself.
-func TestIndexCatchesUpInTheBackground(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	seedJobs(t, s, 2, 10)
+// waitIndexed polls until the index has taken in every job.
+func waitIndexed(t *testing.T, s *Store) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var through, last uint64
@@ -318,13 +313,34 @@ func TestIndexCatchesUpInTheBackground(t *testing.T) {
 			t.Fatal(err)
 		}
 		if through == last {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("index through job %d of %d after 10 s", through, last)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// The indexer takes in new jobs by itself, and after a restart the jobs
+// the last run left after the watermark, with no new job to wake it.
+func TestIndexCatchesUpInTheBackground(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedJobs(t, s, 2, 10)
+	waitIndexed(t, s)
+
+	s.stopIndexer() // as a crash would: jobs written, not indexed
+	seedJobs(t, s, 2, 10)
+	s.Close()
+	if s, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	waitIndexed(t, s)
 }
 
 // A registry whose accepts wrote the index (before it was kept in the

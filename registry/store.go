@@ -176,6 +176,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if err == nil {
 		s.index.wake, s.index.stop, s.index.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		s.index.fresh.Store(1) // jobs left after the watermark by the last run are taken in at the first tick
 		go s.runIndexer()
 	}
 	if err != nil {
