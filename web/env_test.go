@@ -1,11 +1,8 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -22,6 +19,7 @@ import (
 	"higate/registry"
 	"higate/web"
 	"higate/web/webhook"
+	"higate/web/webtest"
 )
 
 const (
@@ -168,30 +166,8 @@ func (r response) str(key string) string { s, _ := r.body[key].(string); return 
 
 func (e *env) do(method, path string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		data, _ := json.Marshal(b)
-		rd = bytes.NewReader(data)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	_ = json.Unmarshal(raw, &out.body)
-	return out
+	r := webtest.Request(e.t, e.srv.Client(), e.srv.URL, method, path, body, headers...)
+	return response{status: r.Status, header: r.Header, body: r.Body, raw: r.Raw}
 }
 
 func (e *env) admin(method, path string, body any) response {
