@@ -1,8 +1,11 @@
 package registry
 
 import (
+	"bytes"
 	"errors"
 	"os"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // FailCommits makes every write transaction fail with err when it would
@@ -30,4 +33,17 @@ func (s *Store) FailSpools(err error) {
 func NoLinks(t interface{ Cleanup(func()) }) {
 	linkFile = func(string, string) error { return errors.ErrUnsupported }
 	t.Cleanup(func() { linkFile = os.Link })
+}
+
+// IndexedDeliveries counts the account's entries in the deliveries index.
+func (s *Store) IndexedDeliveries(clientID string) (n int) {
+	s.db.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(clientID), 0)
+		c := tx.Bucket(bucketAccountDeliveries).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n
 }

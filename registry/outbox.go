@@ -2,7 +2,6 @@ package registry
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -124,6 +123,9 @@ func (s *Store) addDelivery(tx *bolt.Tx, a Account, conversation, event string, 
 		d.State = DeliveryHeld
 	}
 	if err := putJSON(ob, u64(id), d); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAccountDeliveries).Put(accountDeliveryKey(a.ClientID, id), nil); err != nil {
 		return err
 	}
 	if d.State != DeliveryPending {
@@ -280,21 +282,18 @@ func (s *Store) DeliveryResult(id uint64, at Attempt, maxFails int) (deactivated
 	return deactivated, err
 }
 
-// Deliveries returns the account's most recent deliveries, newest first.
+// Deliveries returns the account's most recent deliveries, newest first,
+// at most limit, through the account's index (never another's).
 func (s *Store) Deliveries(clientID string, limit int) ([]Delivery, error) {
 	var out []Delivery
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-			var d Delivery
-			if err := json.Unmarshal(v, &d); err != nil {
-				return err
+		return eachDeliveryOf(tx, clientID, func(d Delivery) (bool, error) {
+			if len(out) == limit {
+				return false, nil
 			}
-			if d.Account == clientID {
-				out = append(out, d)
-			}
-		}
-		return nil
+			out = append(out, d)
+			return true, nil
+		})
 	})
 	return out, err
 }
@@ -337,20 +336,14 @@ func (s *Store) Replay(clientID string) (int, error) {
 	// hold the write lock; the update checks each again.
 	var ids []uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
-			var d struct {
-				Account string        `json:"account"`
-				State   DeliveryState `json:"state"`
+		return eachDeliveryOf(tx, clientID, func(d Delivery) (bool, error) {
+			if d.State == DeliveryFailed || d.State == DeliveryHeld {
+				ids = append(ids, d.ID)
 			}
-			if err := json.Unmarshal(v, &d); err != nil {
-				return err
-			}
-			if d.Account == clientID && (d.State == DeliveryFailed || d.State == DeliveryHeld) {
-				ids = append(ids, binary.BigEndian.Uint64(k))
-			}
-			return nil
+			return true, nil
 		})
 	})
+	slices.Reverse(ids) // oldest first, as they happened
 	if err != nil {
 		return 0, err
 	}

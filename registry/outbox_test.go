@@ -305,3 +305,83 @@ func BenchmarkDueDeliveries(b *testing.B) {
 		}
 	}
 }
+
+// An account's deliveries are listed through its own index: newest first,
+// none of another account's, and pruned ones leave it.
+func TestDeliveriesOfOneAccount(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.webhookAccount(), f.webhookAccount()
+	for i := range 5 {
+		for _, acct := range []string{a, b, b} {
+			if _, err := f.store.AddDelivery(acct, fmt.Sprint("49151", i), registry.EventInbound, map[string]int{"n": i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.advance(time.Hour)
+	}
+	ds, err := f.store.Deliveries(a, 3)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("deliveries %d, %v", len(ds), err)
+	}
+	for i, d := range ds {
+		if d.Account != a || string(d.Body) != fmt.Sprintf(`{"n":%d}`, 4-i) {
+			t.Fatalf("delivery %d: %s of %s, want n %d of %s", i, d.Body, d.Account, 4-i, a)
+		}
+	}
+	// Past the retention the delivered ones go, from the list too.
+	all, _ := f.store.Deliveries(b, 100)
+	for _, d := range all {
+		if _, err := f.store.DeliveryResult(d.ID, registry.Attempt{Status: 200, OK: true}, 20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.advance(31 * 24 * time.Hour)
+	if _, err := f.store.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := f.store.Deliveries(b, 100); len(ds) != 0 || f.store.IndexedDeliveries(b) != 0 {
+		t.Fatalf("%d of b's deliveries after they were pruned, %d in the index", len(ds), f.store.IndexedDeliveries(b))
+	}
+	if ds, _ := f.store.Deliveries(a, 100); len(ds) != 5 {
+		t.Fatalf("%d of a's pending deliveries after the prune, want 5", len(ds))
+	}
+}
+
+// BenchmarkDeliveries is the portal's webhook page of an account with 10
+// deliveries, in an outbox of 100,000 of other accounts'.
+func BenchmarkDeliveries(b *testing.B) {
+	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	store, err := registry.Open(b.TempDir(), registry.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	store.EnsureInstance(0, "sandbox")
+	var accounts []string
+	for range 101 {
+		c, _ := store.CreateAccount(registry.NewAccount{Email: "a@example.com", Plan: quota.Enterprise})
+		store.UpdateWebhook(c.ClientID, func(w *registry.Webhook) error {
+			*w = registry.Webhook{URL: "https://hooks.example.com/h", Secret: "s", Active: true}
+			return nil
+		})
+		accounts = append(accounts, c.ClientID)
+	}
+	var wg sync.WaitGroup
+	for g := range 100 {
+		wg.Go(func() {
+			for i := range 1000 {
+				store.AddDelivery(accounts[g], fmt.Sprint(491500000000+i), registry.EventInbound, map[string]int{"n": i})
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 10 {
+		store.AddDelivery(accounts[100], "4915100000001", registry.EventInbound, map[string]int{"n": i})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ds, _ := store.Deliveries(accounts[100], 100); len(ds) != 10 {
+			b.Fatalf("%d deliveries", len(ds))
+		}
+	}
+}

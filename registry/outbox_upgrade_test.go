@@ -40,7 +40,7 @@ func TestOpenUpgradesPerAccountOutbox(t *testing.T) {
 	}
 	// Write the outbox as the earlier version did.
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOutboxQueue, bucketOutboxHeads, bucketOutboxDue} {
+		for _, b := range [][]byte{bucketOutboxQueue, bucketOutboxHeads, bucketOutboxDue, bucketAccountDeliveries} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}

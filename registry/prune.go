@@ -74,10 +74,15 @@ func (s *Store) Prune() (Pruned, error) {
 				return err
 			}
 		}
+		for _, k := range deliveries {
+			if err := deleteDelivery(tx, k); err != nil {
+				return err
+			}
+		}
 		for _, bk := range []struct {
 			bucket []byte
 			keys   [][]byte
-		}{{bucketOutbox, deliveries}, {bucketEvents, events}, {bucketInMedia, media}} {
+		}{{bucketEvents, events}, {bucketInMedia, media}} {
 			b := tx.Bucket(bk.bucket)
 			for _, k := range bk.keys {
 				if err := b.Delete(k); err != nil {

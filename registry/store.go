@@ -152,6 +152,9 @@ func Open(dir string, opts Options) (*Store, error) {
 			if err := indexAccountJobs(tx); err != nil {
 				return err
 			}
+			if err := indexAccountDeliveries(tx); err != nil {
+				return err
+			}
 			if err := upgradeQueue(tx); err != nil {
 				return err
 			}
