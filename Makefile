@@ -19,7 +19,7 @@ test:
 
 ## screenshots: the browser tests again, saving a PNG of each page into
 ## docs/screenshots (README links them). Fonts for every script make them
-## read right: apt-get install fonts-noto-core fonts-noto-cjk.
+## read right: apt-get install fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji.
 screenshots:
 	HIGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run . ./web/ui/...
 
