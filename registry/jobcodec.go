@@ -204,6 +204,45 @@ func jobAccountOf(data []byte) (account []byte, ok bool) {
 	return nil, false
 }
 
+// jobIndexFields reads only what the account job index needs of a stored
+// job: its account and when it was created (the indexer reads thousands of
+// records at a time). ok is false for JSON records of early versions and
+// records that do not parse: decode those.
+func jobIndexFields(data []byte) (account []byte, created time.Time, ok bool) {
+	if len(data) > 0 && data[0] == '{' {
+		return nil, time.Time{}, false
+	}
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return nil, time.Time{}, false
+		}
+		data = data[n:]
+		switch {
+		case num == jobAccount && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(data)
+			if n < 0 {
+				return nil, time.Time{}, false
+			}
+			account, data = v, data[n:]
+			continue
+		case num == jobCreatedAt && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(data)
+			if n < 0 {
+				return nil, time.Time{}, false
+			}
+			created, data = timeOf(v), data[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, data)
+		if n < 0 {
+			return nil, time.Time{}, false
+		}
+		data = data[n:]
+	}
+	return account, created, true
+}
+
 func setJobNumber(j *Job, num protowire.Number, v uint64) {
 	switch num {
 	case jobID:

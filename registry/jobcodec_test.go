@@ -232,6 +232,10 @@ func FuzzDecodeJob(f *testing.F) {
 		if a, ok := jobAccountOf(once); string(a) != j.Account || ok != (j.Account != "") {
 			t.Fatalf("account of the record %q (%v), want %q", a, ok, j.Account)
 		}
+		// The indexer reads only the account and the creation time.
+		if a, created, ok := jobIndexFields(once); !ok || string(a) != j.Account || !created.Equal(k.CreatedAt) {
+			t.Fatalf("index fields of the record %q %v (%v), want %q %v", a, created, ok, j.Account, k.CreatedAt)
+		}
 	})
 }
 

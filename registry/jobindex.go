@@ -159,14 +159,10 @@ func (s *Store) catchUpIndex() (more bool, err error) {
 				more = true
 				break
 			}
-			var j Job
-			if err := decodeJob(v, &j); err != nil {
+			if err := indexJobRecord(ib, k, v); err != nil {
 				return err
 			}
-			if err := putIndexEntry(ib, j); err != nil {
-				return err
-			}
-			through, n = j.ID, n+1
+			through, n = binary.BigEndian.Uint64(k), n+1
 		}
 		if n == 0 {
 			return nil
@@ -189,12 +185,22 @@ func setIndexedThrough(tx *bolt.Tx, id uint64) error {
 	return tx.Bucket(bucketMeta).Put(metaIndexedThrough, u64(id))
 }
 
-// putIndexEntry adds a job to its account's index.
-func putIndexEntry(ib *bolt.Bucket, j Job) error {
-	if j.Account == "" {
+// indexJobRecord adds the job stored at key to its account's index;
+// system replies (no account) are not in it.
+func indexJobRecord(ib *bolt.Bucket, key, v []byte) error {
+	account, created, ok := jobIndexFields(v)
+	if !ok {
+		var j Job
+		if err := decodeJob(v, &j); err != nil {
+			return err
+		}
+		account, created = []byte(j.Account), j.CreatedAt
+	}
+	if len(account) == 0 {
 		return nil
 	}
-	return ib.Put(accountJobKey(j.Account, j.ID), binary.BigEndian.AppendUint64(nil, uint64(j.CreatedAt.UnixNano())))
+	return ib.Put(accountJobKey(string(account), binary.BigEndian.Uint64(key)),
+		binary.BigEndian.AppendUint64(nil, uint64(created.UnixNano())))
 }
 
 // unindexJob removes a job from its account's index (Prune).
@@ -224,13 +230,7 @@ func indexAccountJobs(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	err = tx.Bucket(bucketJobs).ForEach(func(_, v []byte) error {
-		var j Job
-		if err := decodeJob(v, &j); err != nil {
-			return err
-		}
-		return putIndexEntry(ib, j)
-	})
+	err = tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error { return indexJobRecord(ib, k, v) })
 	if err != nil {
 		return err
 	}
