@@ -157,6 +157,9 @@ func (sc *claimScan) run(tx *bolt.Tx, instance uint64, limit int) error {
 	}
 	sc.jb, sc.rb = tx.Bucket(bucketJobs), tx.Bucket(bucketRegistrations)
 	sc.cur = tx.Bucket(bucketQueue).Cursor()
+	// Room for what the queue holds, up to the limit, so the batch is not
+	// grown (and copied) job by job.
+	sc.jobs = make([]Job, 0, min(int64(limit), max(s.db.counts.queuedOf(instance), 1)))
 	// The queue changes only after the scan: a cursor may skip keys when its
 	// bucket changes under it.
 	sys := append(u64(instance), classSystem)
@@ -293,8 +296,16 @@ func (sc *claimScan) judge(k []byte) (taken bool, err error) {
 	if sc.skip(binary.BigEndian.Uint64(id)) {
 		return false, nil
 	}
-	var j Job
-	if err := getJob(sc.jb, id, &j); err != nil {
+	// The job is read into the batch's next slot, which a job not taken
+	// gives back: no copy of every job the scan looks at.
+	sc.jobs = append(sc.jobs, Job{})
+	j := &sc.jobs[len(sc.jobs)-1]
+	defer func() {
+		if !taken {
+			sc.jobs = sc.jobs[:len(sc.jobs)-1]
+		}
+	}()
+	if err := getJob(sc.jb, id, j); err != nil {
 		return false, err
 	}
 	now := sc.now
@@ -331,14 +342,14 @@ func (sc *claimScan) judge(k []byte) (taken bool, err error) {
 		if change == "opted out" {
 			state, code, msg = JobFailed, CodeRecipientOptOut, "the recipient opted out"
 		}
-		if err := sc.s.end(sc.tx, &j, now, state, code, msg, true); err != nil {
+		if err := sc.s.end(sc.tx, j, now, state, code, msg, true); err != nil {
 			return false, err
 		}
 		sc.done = append(sc.done, bytes.Clone(k))
 		return false, nil
 	case "park":
 		j.Waiting, j.UpdatedAt = WaitReregister, now
-		sc.parked = append(sc.parked, j)
+		sc.parked = append(sc.parked, *j)
 		return false, nil
 	}
 	// Shown as the dispatcher holds it; Finish records the attempt.
@@ -347,6 +358,5 @@ func (sc *claimScan) judge(k []byte) (taken bool, err error) {
 	if j.From != "" {
 		j.SentVia = j.From
 	}
-	sc.jobs = append(sc.jobs, j)
 	return true, nil
 }

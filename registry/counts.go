@@ -143,6 +143,14 @@ func (c *counts) apply(t *tally) {
 	}
 }
 
+// queuedOf is an instance's queue length (jobs in hand included, until
+// their outcomes are recorded).
+func (c *counts) queuedOf(instance uint64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.queued[instance]
+}
+
 // lengths returns the queue, parked and scheduled lengths per instance and
 // the webhook line's. A commit that has not been applied yet may be missing,
 // never half there; a length below zero (a release applied before its
