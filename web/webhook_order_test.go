@@ -112,6 +112,13 @@ func TestFailingConversationHoldsBackOnlyItself(t *testing.T) {
 	e.eventually("B's greeting", func() bool { return slices.Equal(seen(userB), []string{"Hi"}) })
 	e.register(userA, dedicatedGW)
 	e.eventually("A's greeting refused", func() bool { return attemptsOf(userA) == 1 })
+	// and the refusal recorded, so its retry is a minute after this clock
+	e.eventually("A's refusal recorded", func() bool {
+		ds, _ := e.store.Deliveries(a.id, 100)
+		return slices.ContainsFunc(ds, func(d registry.Delivery) bool {
+			return d.Attempts == 1 && strings.Contains(string(d.Body), userA[1:])
+		})
+	})
 
 	// More for A: a message, then a job and its status changes.
 	e.greet(userA, dedicatedGW, "a2")
@@ -179,6 +186,13 @@ func TestDeliveryStableAcrossRetries(t *testing.T) {
 		t.Fatalf("created_at %q (%v), want RFC 3339 UTC of the event", first, err)
 	}
 	for i := 2; i <= 3; i++ {
+		// The receiver has the attempt before the sender has recorded it:
+		// advancing the clock in between would put the retry a minute
+		// after the advance, and the test would wait for it forever.
+		e.eventually("the attempt recorded", func() bool {
+			ds, _ := e.store.Deliveries(a.id, 100)
+			return len(ds) > 0 && ds[len(ds)-1].Attempts == i-1
+		})
 		e.clock.Advance(time.Minute)
 		e.hooks.Wake()
 		e.eventually("a retry", func() bool { return len(rc.attempts()) >= i })
