@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"higate/gateway"
+	"higate/gateway/backup"
 	"higate/gateway/sim"
 	"higate/gateway/wameow"
 	"higate/registry"
@@ -38,6 +39,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer down.Step("registry closed", store.Close)
 	reg.MustRegister(store.Collector())
+	if n, err := backup.RemoveLeftovers(cfg.Data); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("removed the files of backups cut short", "count", n)
+	}
 
 	var network *sim.Network
 	if cfg.Sandbox {

@@ -43,12 +43,33 @@ type Manifest struct {
 
 const format = 1
 
+// tempPattern names the directory a backup takes its snapshots into,
+// inside the data directory.
+const tempPattern = ".backup-*"
+
+// RemoveLeftovers deletes what backups cut short by a crash left in the
+// data directory dir: a copy of the registry, and hard links that would
+// keep pruned media on disk. Call it only while holding the registry (the
+// gateway at start), so no backup of this directory is under way.
+func RemoveLeftovers(dir string) (int, error) {
+	left, err := filepath.Glob(filepath.Join(dir, tempPattern))
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range left {
+		if err := os.RemoveAll(p); err != nil {
+			return 0, fmt.Errorf("remove a cut-short backup's files: %w", err)
+		}
+	}
+	return len(left), nil
+}
+
 // Write streams a backup of the data directory dir, whose registry is
 // store, to w. The snapshots are taken first into a temporary directory
 // inside dir (the same disk, removed afterwards), so a slow reader of w
 // holds no transaction open.
 func Write(ctx context.Context, w io.Writer, store *registry.Store, dir, version string) (Manifest, error) {
-	tmp, err := os.MkdirTemp(dir, ".backup-*")
+	tmp, err := os.MkdirTemp(dir, tempPattern)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("backup: %w", err)
 	}

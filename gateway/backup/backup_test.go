@@ -313,3 +313,29 @@ func readInbound(t *testing.T, store *registry.Store, id uint64) []byte {
 	}
 	return body
 }
+
+// What a backup cut short by a crash left in the data directory (its copy
+// of the registry, its hard links) goes at the next start, and nothing
+// else does.
+func TestRemoveLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{".backup-123/higate.db", ".backup-123/files/0", ".backup-9/higate.db", "higate.db", "inbound/1", "media/ab"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := backup.RemoveLeftovers(dir); err != nil || n != 2 {
+		t.Fatalf("removed %d, %v; want 2", n, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	top, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 2 || len(top) != 3 {
+		t.Fatalf("left %v and %v", top, left)
+	}
+	if n, err := backup.RemoveLeftovers(dir); err != nil || n != 0 {
+		t.Fatalf("second time: removed %d, %v", n, err)
+	}
+}
