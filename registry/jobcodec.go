@@ -139,43 +139,62 @@ func putJob(b *bolt.Bucket, key []byte, j Job) error {
 // decodeJob reads a stored job into *j, which it resets first.
 func decodeJob(data []byte, j *Job) error {
 	*j = Job{}
-	if len(data) > 0 && data[0] == '{' {
+	if isJSONJob(data) {
 		return json.Unmarshal(data, j)
 	}
+	return walkJob(data, func(f jobField) bool {
+		switch f.typ {
+		case protowire.VarintType:
+			setJobNumber(j, f.num, f.value)
+		case protowire.BytesType:
+			setJobString(j, f.num, string(f.bytes))
+		case protowire.Fixed64Type:
+			setJobFixed64(j, f.num, f.value)
+		}
+		return true
+	})
+}
+
+// isJSONJob tells the JSON records of earlier versions: they start with
+// '{', which no protobuf field here can.
+func isJSONJob(data []byte) bool { return len(data) > 0 && data[0] == '{' }
+
+// jobField is one field of a stored job as walkJob reads it: the value of
+// a varint or fixed64, or the bytes of a string.
+type jobField struct {
+	num   protowire.Number
+	typ   protowire.Type
+	value uint64
+	bytes []byte
+}
+
+// walkJob calls fn with each field of a job's protobuf record, in order,
+// until fn returns false. It is the one reader of the wire format: decodeJob
+// and the readers that want a field or two without decoding the job use it.
+func walkJob(data []byte, fn func(jobField) (more bool)) error {
 	for len(data) > 0 {
 		num, typ, n := protowire.ConsumeTag(data)
 		if n < 0 {
 			return fmt.Errorf("job record: %w", protowire.ParseError(n))
 		}
 		data = data[n:]
+		f := jobField{num: num, typ: typ}
 		switch typ {
 		case protowire.VarintType:
-			v, n := protowire.ConsumeVarint(data)
-			if n < 0 {
-				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
-			}
-			data = data[n:]
-			setJobNumber(j, num, v)
+			f.value, n = protowire.ConsumeVarint(data)
 		case protowire.BytesType:
-			v, n := protowire.ConsumeBytes(data)
-			if n < 0 {
-				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
-			}
-			data = data[n:]
-			setJobString(j, num, string(v))
+			f.bytes, n = protowire.ConsumeBytes(data)
 		case protowire.Fixed64Type:
-			v, n := protowire.ConsumeFixed64(data)
-			if n < 0 {
-				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
-			}
-			data = data[n:]
-			setJobFixed64(j, num, v)
+			f.value, n = protowire.ConsumeFixed64(data)
 		default: // a field of a later version
-			n := protowire.ConsumeFieldValue(num, typ, data)
-			if n < 0 {
-				return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
-			}
-			data = data[n:]
+			n = protowire.ConsumeFieldValue(num, typ, data)
+		}
+		if n < 0 {
+			return fmt.Errorf("job record field %d: %w", num, protowire.ParseError(n))
+		}
+		data = data[n:]
+		if !fn(f) {
+			return nil
 		}
 	}
 	return nil
@@ -185,23 +204,17 @@ func decodeJob(data []byte, j *Job) error {
 // other accounts' jobs without decoding them); ok is false when the record
 // does not say, and for JSON records of early versions.
 func jobAccountOf(data []byte) (account []byte, ok bool) {
-	for len(data) > 0 && data[0] != '{' {
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return nil, false
-		}
-		data = data[n:]
-		if num == jobAccount && typ == protowire.BytesType {
-			v, n := protowire.ConsumeBytes(data)
-			return v, n >= 0
-		}
-		n = protowire.ConsumeFieldValue(num, typ, data)
-		if n < 0 {
-			return nil, false
-		}
-		data = data[n:]
+	if isJSONJob(data) {
+		return nil, false
 	}
-	return nil, false
+	err := walkJob(data, func(f jobField) bool {
+		if f.num == jobAccount && f.typ == protowire.BytesType {
+			account, ok = f.bytes, true
+			return false
+		}
+		return true
+	})
+	return account, ok && err == nil
 }
 
 // jobIndexFields reads only what the account job index needs of a stored
@@ -209,38 +222,19 @@ func jobAccountOf(data []byte) (account []byte, ok bool) {
 // records at a time). ok is false for JSON records of early versions and
 // records that do not parse: decode those.
 func jobIndexFields(data []byte) (account []byte, created time.Time, ok bool) {
-	if len(data) > 0 && data[0] == '{' {
+	if isJSONJob(data) {
 		return nil, time.Time{}, false
 	}
-	for len(data) > 0 {
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return nil, time.Time{}, false
-		}
-		data = data[n:]
+	err := walkJob(data, func(f jobField) bool {
 		switch {
-		case num == jobAccount && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(data)
-			if n < 0 {
-				return nil, time.Time{}, false
-			}
-			account, data = v, data[n:]
-			continue
-		case num == jobCreatedAt && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(data)
-			if n < 0 {
-				return nil, time.Time{}, false
-			}
-			created, data = timeOf(v), data[n:]
-			continue
+		case f.num == jobAccount && f.typ == protowire.BytesType:
+			account = f.bytes
+		case f.num == jobCreatedAt && f.typ == protowire.VarintType:
+			created = timeOf(f.value)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, data)
-		if n < 0 {
-			return nil, time.Time{}, false
-		}
-		data = data[n:]
-	}
-	return account, created, true
+		return true
+	})
+	return account, created, err == nil
 }
 
 func setJobNumber(j *Job, num protowire.Number, v uint64) {
