@@ -41,12 +41,10 @@ func (s *Store) FindEvents(q EventQuery) (EventPage, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		var k, v []byte
-		if q.Before == 0 {
-			k, v = c.Last()
-		} else if k, v = c.Seek(u64(q.Before)); k == nil {
-			k, v = c.Last()
+		if q.Before != 0 {
+			k, v = lastBefore(c, u64(q.Before))
 		} else {
-			k, v = c.Prev() // Seek lands on Before itself or the first after it
+			k, v = c.Last()
 		}
 		for ; k != nil; k, v = c.Prev() {
 			if len(page.Events) == q.Limit || page.Scanned == q.MaxScan {

@@ -50,12 +50,6 @@ type JobFilter struct {
 	Before uint64
 }
 
-func accountJobKey(clientID string, id uint64) []byte {
-	k := make([]byte, 0, len(clientID)+9)
-	k = append(append(k, clientID...), 0)
-	return binary.BigEndian.AppendUint64(k, id)
-}
-
 // Accepts do not write the index: with many accounts sending, each new
 // entry lands on its account's own page of the index, so every accept
 // dirtied (and the commit rewrote) one more page, which cost 40% of the
@@ -199,7 +193,7 @@ func indexJobRecord(ib *bolt.Bucket, key, v []byte) error {
 	if len(account) == 0 {
 		return nil
 	}
-	return ib.Put(accountJobKey(string(account), binary.BigEndian.Uint64(key)),
+	return ib.Put(accountKey(string(account), binary.BigEndian.Uint64(key)),
 		binary.BigEndian.AppendUint64(nil, uint64(created.UnixNano())))
 }
 
@@ -208,7 +202,7 @@ func unindexJob(tx *bolt.Tx, j Job) error {
 	if j.Account == "" {
 		return nil
 	}
-	return tx.Bucket(bucketAccountJobs).Delete(accountJobKey(j.Account, j.ID))
+	return tx.Bucket(bucketAccountJobs).Delete(accountKey(j.Account, j.ID))
 }
 
 // indexAccountJobs creates the index and fills it from the jobs when the
@@ -303,12 +297,9 @@ func (p *jobPage) tail(tx *bolt.Tx, through uint64) (done bool, err error) {
 	c := tx.Bucket(bucketJobs).Cursor()
 	var k, v []byte
 	if p.f.Before != 0 {
-		k, _ = c.Seek(u64(p.f.Before))
-	}
-	if k == nil {
-		k, v = c.Last()
+		k, v = lastBefore(c, u64(p.f.Before))
 	} else {
-		k, v = c.Prev()
+		k, v = c.Last()
 	}
 	for ; k != nil && binary.BigEndian.Uint64(k) > through; k, v = c.Prev() {
 		if p.full() {
@@ -338,18 +329,11 @@ func (p *jobPage) indexed(tx *bolt.Tx, through uint64) error {
 	jb := tx.Bucket(bucketJobs)
 	c := tx.Bucket(bucketAccountJobs).Cursor()
 	prefix := append([]byte(p.account), 0)
-	// Seek lands on the first key at or after the bound (or nowhere), so
-	// the newest entry under it is one step back.
 	bound := through + 1
 	if p.f.Before != 0 {
 		bound = min(bound, p.f.Before)
 	}
-	k, v := c.Seek(accountJobKey(p.account, bound))
-	if k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
+	k, v := lastBefore(c, accountKey(p.account, bound))
 	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Prev() {
 		if p.full() {
 			return nil

@@ -125,7 +125,7 @@ func (s *Store) addDelivery(tx *bolt.Tx, a Account, conversation, event string, 
 	if err := putJSON(ob, u64(id), d); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAccountDeliveries).Put(accountDeliveryKey(a.ClientID, id), nil); err != nil {
+	if err := tx.Bucket(bucketAccountDeliveries).Put(accountKey(a.ClientID, id), nil); err != nil {
 		return err
 	}
 	if d.State != DeliveryPending {

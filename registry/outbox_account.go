@@ -16,12 +16,6 @@ import (
 // account with few of them had the page read all the others'.
 var bucketAccountDeliveries = []byte("account_deliveries")
 
-func accountDeliveryKey(clientID string, id uint64) []byte {
-	k := make([]byte, 0, len(clientID)+9)
-	k = append(append(k, clientID...), 0)
-	return binary.BigEndian.AppendUint64(k, id)
-}
-
 // indexAccountDeliveries creates the index, and fills it from the outbox
 // when the registry was written before it existed (Open calls it).
 func indexAccountDeliveries(tx *bolt.Tx) error {
@@ -37,7 +31,7 @@ func indexAccountDeliveries(tx *bolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		return ab.Put(accountDeliveryKey(account, binary.BigEndian.Uint64(k)), nil)
+		return ab.Put(accountKey(account, binary.BigEndian.Uint64(k)), nil)
 	})
 }
 
@@ -62,7 +56,7 @@ func deleteDelivery(tx *bolt.Tx, key []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAccountDeliveries).Delete(accountDeliveryKey(account, binary.BigEndian.Uint64(key))); err != nil {
+	if err := tx.Bucket(bucketAccountDeliveries).Delete(accountKey(account, binary.BigEndian.Uint64(key))); err != nil {
 		return err
 	}
 	return ob.Delete(key)
@@ -74,12 +68,7 @@ func eachDeliveryOf(tx *bolt.Tx, clientID string, fn func(d Delivery) (more bool
 	ob := tx.Bucket(bucketOutbox)
 	c := tx.Bucket(bucketAccountDeliveries).Cursor()
 	prefix := append([]byte(clientID), 0)
-	k, _ := c.Seek(append(bytes.Clone(prefix), 0xff)) // after every key of the account
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
+	k, _ := lastBefore(c, append(bytes.Clone(prefix), 0xff)) // 0xff: after every key of the account
 	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Prev() {
 		var d Delivery
 		if err := getJSON(ob, k[len(prefix):], &d); err == ErrNotFound {

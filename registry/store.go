@@ -222,6 +222,24 @@ func u64(v uint64) []byte {
 
 func pairKey(a, b string) []byte { return []byte(a + "\x00" + b) }
 
+// accountKey is the key of an account's indexes of its jobs and its
+// webhook deliveries: client ID \x00 u64 ID, in ID order per account.
+func accountKey(clientID string, id uint64) []byte {
+	k := make([]byte, 0, len(clientID)+9)
+	k = append(append(k, clientID...), 0)
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
+// lastBefore moves c to the last key before bound, the bucket's last key
+// when none is at or after bound, and returns it: where a walk back from
+// bound (newest first, for keys in time order) starts.
+func lastBefore(c *bolt.Cursor, bound []byte) (k, v []byte) {
+	if k, _ = c.Seek(bound); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
+
 // getJSON decodes the value at key into v; ErrNotFound when absent. Decoding
 // copies the value out, so v stays valid after the transaction.
 func getJSON(b *bolt.Bucket, key []byte, v any) error {
