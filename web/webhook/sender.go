@@ -75,6 +75,11 @@ type Sender struct {
 
 	mu       sync.Mutex
 	inflight map[string]bool // account \x00 conversation
+	// settled are the conversations whose attempt ended during the
+	// current pass: its list of due deliveries was read before, so it may
+	// still show the delivery just made. They wait for the next pass (the
+	// attempt's end wakes it), which reads the outbox afresh.
+	settled map[string]bool
 }
 
 // New returns a Sender; Run delivers.
@@ -121,7 +126,7 @@ func New(opts Options) *Sender {
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	return &Sender{opts: opts, policy: policy, store: opts.Store, log: opts.Logger.With("component", "webhook"),
-		wake: make(chan struct{}, 1), inflight: map[string]bool{}}
+		wake: make(chan struct{}, 1), inflight: map[string]bool{}, settled: map[string]bool{}}
 }
 
 // CheckURL refuses a webhook URL the sender would not deliver to; see
@@ -142,6 +147,7 @@ func (s *Sender) Run(ctx context.Context) {
 	defer wg.Wait()
 	sem := make(chan struct{}, s.opts.Workers)
 	for {
+		s.beginPass()
 		due, err := s.store.DueDeliveries(4 * s.opts.Workers)
 		if err != nil {
 			s.log.Error("read outbox", "err", err)
@@ -176,19 +182,30 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
+// beginPass starts a pass of Run, before it reads the due deliveries.
+func (s *Sender) beginPass() {
+	s.mu.Lock()
+	clear(s.settled)
+	s.mu.Unlock()
+}
+
+// claim takes conv's next attempt for this pass: not while one is under
+// way, nor when one ended since the pass read what is due.
 func (s *Sender) claim(conv string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inflight[conv] {
+	if s.inflight[conv] || s.settled[conv] {
 		return false
 	}
 	s.inflight[conv] = true
 	return true
 }
 
+// release ends conv's attempt, once it is recorded.
 func (s *Sender) release(conv string) {
 	s.mu.Lock()
 	delete(s.inflight, conv)
+	s.settled[conv] = true
 	s.mu.Unlock()
 }
 
